@@ -1,0 +1,132 @@
+"""The common machinery of feature transformers: input handling, parallelism, stacking."""
+
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from .._frames import stack_frames
+from .._input import as_waveforms, is_path_list
+
+__all__ = ["AudioFeatureTransformer", "FrameTransformer"]
+
+
+class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
+    """Base class of transformers that compute features from audio, one clip at a time.
+
+    Subclasses set ``_parameter_constraints``, implement ``_features_one(y)`` returning
+    the features of one float32 waveform, ``_feature_names()``, and ``_stack(list)``.
+    ``fit`` only validates: these transformers learn nothing from data, so a Pipeline
+    can be cloned and refitted without recomputing anything but the features.
+    """
+
+    _parameter_constraints = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
+    def fit(self, X, y=None):
+        """Validate the parameters (and X when it holds waveforms); nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n_clips,), or waveforms
+            Audio file paths, a 2-D float array (n_clips, n_samples), or a list of
+            1-D waveforms.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        self._validate_params()
+        self._check_params()
+        if not is_path_list(X):
+            as_waveforms(X, sr=self.sr)
+            if isinstance(X, np.ndarray) and X.ndim == 2:
+                self.n_features_in_ = X.shape[1]
+        self.n_output_features_ = len(self._feature_names())
+        return self
+
+    def transform(self, X):
+        """Compute the features of every clip.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n_clips,), or waveforms
+            Audio file paths (loaded at ``sr``) or waveforms at ``sr``.
+
+        Returns
+        -------
+        ndarray
+            The features; see the class docstring for the shape.
+        """
+        check_is_fitted(self, "n_output_features_")
+        waves = as_waveforms(X, sr=self.sr, n_jobs=self.n_jobs)
+        features = Parallel(n_jobs=self.n_jobs)(delayed(self._features_one)(w) for w in waves)
+        return self._stack(features)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: the names come from the transformer's own parameters.
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self, "n_output_features_")
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def _check_params(self):
+        """Check relations between parameters; subclasses raise ValueError on conflicts."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+
+class FrameTransformer(AudioFeatureTransformer):
+    """Base class of transformers whose output is 3-D: (n_clips, n_features, n_frames).
+
+    Clips of different lengths give different numbers of frames; the missing frames of the
+    shorter clips are NaN (see :func:`~sklearn_music._frames.stack_frames`), unless the
+    subclass has an ``n_frames`` parameter that fixes the length.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        # pandas cannot hold 3-D frames: never wrap their output in a DataFrame.
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
+
+    def _stack(self, features):
+        return stack_frames(
+            features,
+            feature_names=self._feature_names(),
+            n_frames=getattr(self, "n_frames", None),
+        )
+
+    def set_output(self, *, transform=None):
+        """Accept the Pipeline-wide output setting; frames stay 3-D NumPy arrays.
+
+        pandas and polars hold 2-D tables only, so a frame-level transformer keeps its
+        output as it is and :class:`~sklearn_music.Pooling` builds the named table.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        return self
