@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.utils import check_array
 
 from .exceptions import AudioError
 
@@ -28,6 +30,8 @@ def is_path_list(X):
             f"X must be a list of audio files or waveforms, got the single path {X!r}; "
             "wrap it in a list"
         )
+    if sparse.issparse(X):
+        return False
     if hasattr(X, "to_numpy") and getattr(X, "ndim", 1) == 2 and X.shape[1] == 1:
         X = X.iloc[:, 0]  # a one-column DataFrame of paths
     if isinstance(X, np.ndarray):
@@ -37,6 +41,37 @@ def is_path_list(X):
     except TypeError:
         return False
     return len(items) > 0 and all(map(_is_path, items))
+
+
+def _is_ragged(X):
+    """Whether X is a sequence of 1-D waveforms of different lengths."""
+    if sparse.issparse(X) or isinstance(X, np.ndarray) and X.dtype != object:
+        return False
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    try:
+        return np.asarray(X).dtype == object
+    except ValueError:  # NumPy refuses ragged nested sequences
+        return True
+
+
+def _check_clip(item, i):
+    if _is_path(item):
+        raise ValueError(
+            f"X mixes file paths and waveforms (item {i} is {item!r}); give one kind only"
+        )
+    if np.iscomplexobj(item):
+        raise ValueError(f"Complex data not supported: clip {i} must be real-valued")
+    try:
+        w = np.asarray(item, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Clip {i} is not a numeric waveform: {exc}") from None
+    if w.ndim != 1:
+        raise ValueError(
+            f"Clip {i} must be a 1-D waveform, got shape {w.shape}; mix it to mono first "
+            "(e.g. y.mean(axis=0))"
+        )
+    return w
 
 
 def as_waveforms(X, *, sr, n_jobs=None):
@@ -62,7 +97,8 @@ def as_waveforms(X, *, sr, n_jobs=None):
         A file cannot be loaded, or a waveform holds NaN or infinite values (the message
         gives the clip's index).
     ValueError
-        X is not one of the accepted forms.
+        X is not one of the accepted forms (for example a 1-D array of numbers, a sparse
+        matrix or complex values).
     """
     from .io import load_audio  # io builds on this module
 
@@ -71,41 +107,11 @@ def as_waveforms(X, *, sr, n_jobs=None):
             X = X.iloc[:, 0]
         loaded = Parallel(n_jobs=n_jobs)(delayed(load_audio)(p, sr=sr) for p in list(X))
         return [y for y, _ in loaded]
-    if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":
-        if X.ndim != 2:
-            raise ValueError(
-                "Expected waveforms as a 2-D array of shape (n_clips, n_samples), a list of "
-                f"1-D arrays, or a list of audio file paths; got an array of shape {X.shape}"
-                + (". Use X.reshape(1, -1) for a single clip." if X.ndim == 1 else "")
-            )
-        waves = list(np.asarray(X, dtype=np.float32))
+    if _is_ragged(X):
+        waves = [_check_clip(item, i) for i, item in enumerate(X)]
     else:
-        if hasattr(X, "to_numpy"):
-            X = X.to_numpy()
-        try:
-            items = list(X)
-        except TypeError:
-            raise ValueError(
-                "Expected a list of audio file paths or waveforms, got "
-                f"{type(X).__name__}"
-            ) from None
-        waves = []
-        for i, item in enumerate(items):
-            if _is_path(item):
-                raise ValueError(
-                    f"X mixes file paths and waveforms (item {i} is {item!r}); "
-                    "give one kind only"
-                )
-            try:
-                w = np.asarray(item, dtype=np.float32)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"Clip {i} is not a numeric waveform: {exc}") from None
-            if w.ndim != 1:
-                raise ValueError(
-                    f"Clip {i} must be a 1-D waveform, got shape {w.shape}; mix it to mono "
-                    "first (e.g. y.mean(axis=0))"
-                )
-            waves.append(w)
+        X = check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False)
+        waves = list(X)
     for i, w in enumerate(waves):
         if w.size == 0:
             raise AudioError(f"waveform {i} has no samples")

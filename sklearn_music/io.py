@@ -136,9 +136,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         Average the channels into one. With ``mono=False`` each clip is
         (n_channels, n_samples) and the output is a list.
     duration : float or None, default=None
-        Seconds per clip. When set, clips are cropped or zero-padded to the same length and
-        the output is a 2-D float32 array; when None the output is a list of 1-D arrays of
-        each file's own length.
+        Seconds per clip. When set, clips are cropped or zero-padded to the same length.
+        When None each clip keeps its file's own length.
     offset : float, default=0.0
         Seconds skipped at the start of each file.
     n_jobs : int or None, default=None
@@ -220,7 +219,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         Returns
         -------
         waveforms : ndarray of shape (n_clips, n_samples) or list of ndarray
-            float32 waveforms: a 2-D array when ``duration`` is set, else a list.
+            float32 waveforms: a 2-D array when all clips have the same length (always
+            so when ``duration`` is set), else a list of 1-D arrays.
         """
         if is_path_list(X):
             paths = list(X)
@@ -236,13 +236,15 @@ class AudioLoader(TransformerMixin, BaseEstimator):
             if self.duration is not None:
                 size = int(round(self.duration * self.sr))
                 waves = [fix_length(w, size) for w in waves]
-        if self.duration is not None and self.mono:
-            size = int(round(self.duration * self.sr))
-            return np.stack(waves) if waves else np.zeros((0, size), np.float32)
+        if self.duration is not None and self.mono and not waves:
+            return np.zeros((0, int(round(self.duration * self.sr))), np.float32)
+        if self.mono and waves and len({len(w) for w in waves}) == 1:
+            return np.stack(waves)
         return waves
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = False
         return tags

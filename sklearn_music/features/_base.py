@@ -92,6 +92,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
 
