@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from sklearn_music.evaluation import summarize_classification
+from sklearn_music.plotting import (
+    plot_confusion_matrix,
+    plot_roc_curves,
+    plot_spectrogram,
+    plot_training_curves,
+    save_figure,
+)
+
+
+def test_summary_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    labels = np.array(["blues", "jazz", "rock"])
+    y_true = rng.choice(labels, 60)
+    y_pred = np.where(rng.uniform(size=60) < 0.7, y_true, rng.choice(labels, 60))
+    s = summarize_classification(y_true, y_pred)
+    assert s.f1 == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    assert s.precision == pytest.approx(precision_score(y_true, y_pred, average="macro"))
+    assert s.recall == pytest.approx(recall_score(y_true, y_pred, average="macro"))
+    assert s.confusion.sum() == 60 and list(s.labels) == list(labels)
+    assert s.per_class["support"].sum() == 60
+    d = s.to_dict()
+    assert d["confusion_matrix"] == s.confusion.tolist()
+    assert "macro F1" in str(s)
+
+
+def test_summary_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        summarize_classification([1, 2], [1])
+
+
+def test_confusion_matrix_png_is_written(tmp_path):
+    ax = plot_confusion_matrix(["a", "b", "b", "c"], ["a", "b", "c", "c"], title="demo")
+    path = save_figure(ax, tmp_path / "cm.png")
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_plots_reject_bad_shapes():
+    with pytest.raises(ValueError, match="2-D"):
+        plot_spectrogram(np.zeros(10))
+    with pytest.raises(ValueError, match="n_tags"):
+        plot_roc_curves(np.zeros(4), np.zeros(4))
+    with pytest.raises(ValueError, match="none of"):
+        plot_training_curves([{"epoch": 1}])

@@ -1,0 +1,134 @@
+import pickle
+
+import joblib
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sklearn_music import AudioError, AudioLoader, load_audio
+
+
+def _write(path, y, sr, **kwargs):
+    sf.write(path, y, sr, **kwargs)
+    return str(path)
+
+
+@pytest.mark.parametrize("sr", [None, 8000, 16000, 22050, 44100])
+def test_load_audio_equals_librosa_on_real_gtzan(gtzan_paths, sr):
+    path = gtzan_paths[0]
+    ours, ours_sr = load_audio(path, sr=sr, offset=2.5, duration=4.0)
+    ref, ref_sr = librosa.load(path, sr=sr, offset=2.5, duration=4.0)
+    assert ours_sr == ref_sr
+    np.testing.assert_array_equal(ours, ref)
+
+
+@pytest.mark.parametrize("fmt,subtype", [("WAV", "PCM_16"), ("WAV", "PCM_24"), ("WAV", "FLOAT"),
+                                         ("FLAC", "PCM_16"), ("OGG", "VORBIS"), ("MP3", None)])
+def test_formats_decode(tmp_path, fmt, subtype):
+    sr = 22050
+    y = 0.5 * np.sin(2 * np.pi * 440 * np.arange(sr) / sr)
+    ext = {"WAV": "wav", "FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}[fmt]
+    path = _write(tmp_path / f"a.{ext}", y, sr, format=fmt, subtype=subtype)
+    out, out_sr = load_audio(path, sr=sr)
+    assert out.dtype == np.float32 and out_sr == sr
+    # Lossy codecs add delay/padding; the tone's energy must survive.
+    assert abs(np.sqrt(np.mean(out[2000:20000] ** 2)) - 0.5 / np.sqrt(2)) < 0.02
+
+
+def test_multichannel_mixed_to_mono_and_kept(tmp_path):
+    sr = 8000
+    y = np.stack([np.full(sr, 0.2), np.full(sr, 0.4), np.zeros(sr)], axis=1)
+    path = _write(tmp_path / "three.wav", y, sr, subtype="FLOAT")
+    mono, _ = load_audio(path, sr=None)
+    np.testing.assert_allclose(mono, 0.2, atol=1e-6)
+    multi, _ = load_audio(path, sr=None, mono=False)
+    assert multi.shape == (3, sr)
+
+
+def test_duration_pads_and_crops(tmp_path):
+    path = _write(tmp_path / "one.wav", np.ones(8000) * 0.1, 8000)
+    padded, _ = load_audio(path, sr=8000, duration=2.0)
+    assert padded.shape == (16000,) and np.all(padded[8000:] == 0)
+    cropped, _ = load_audio(path, sr=8000, duration=0.5)
+    assert cropped.shape == (4000,)
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_text("this is not audio at all" * 10), "cannot decode"),
+    ],
+)
+def test_bad_files_raise_audio_error_naming_the_file(tmp_path, make, message):
+    path = tmp_path / "bad.wav"
+    make(path)
+    with pytest.raises(AudioError, match=message) as info:
+        load_audio(path)
+    assert str(path) in str(info.value)
+    assert info.value.path == str(path)
+
+
+def test_truncated_file_is_reported_or_read_partially(tmp_path):
+    path = tmp_path / "cut.wav"
+    _write(path, np.zeros(8000), 8000)
+    path.write_bytes(path.read_bytes()[:30])  # header cut in the middle
+    with pytest.raises(AudioError, match="cut.wav"):
+        load_audio(path)
+
+
+def test_offset_past_end(tmp_path):
+    path = _write(tmp_path / "short.wav", np.zeros(800), 8000)
+    with pytest.raises(AudioError, match="past the end"):
+        load_audio(path, offset=1.0)
+
+
+def test_folder_is_not_audio(tmp_path):
+    with pytest.raises(AudioError, match="folder"):
+        load_audio(tmp_path)
+
+
+def test_audio_loader_paths_and_parallel(gtzan_paths):
+    paths = gtzan_paths[:4]
+    serial = AudioLoader(sr=16000, duration=3.0).fit_transform(paths)
+    parallel = AudioLoader(sr=16000, duration=3.0, n_jobs=2).fit_transform(paths)
+    assert serial.shape == (4, 48000) and serial.dtype == np.float32
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_audio_loader_variable_lengths_give_a_list(tmp_path):
+    paths = [_write(tmp_path / f"{n}.wav", np.zeros(n), 8000) for n in (800, 1600)]
+    out = AudioLoader(sr=8000).fit_transform(paths)
+    assert isinstance(out, list) and [len(y) for y in out] == [800, 1600]
+
+
+def test_audio_loader_passes_waveforms_through():
+    waves = np.random.default_rng(0).uniform(-1, 1, (2, 100)).astype(np.float32)
+    out = AudioLoader(sr=8000, duration=0.025).fit_transform(waves)
+    assert out.shape == (2, 200)
+    np.testing.assert_array_equal(out[:, :100], waves)
+
+
+def test_audio_loader_rejects_bad_waveforms():
+    with pytest.raises(AudioError, match="waveform 1"):
+        AudioLoader().fit_transform([np.zeros(10), np.array([0.0, np.nan])])
+    with pytest.raises(ValueError, match="mixes file paths"):
+        AudioLoader().fit_transform([np.zeros(10), "a.wav"])
+    with pytest.raises(TypeError, match="single path"):
+        AudioLoader().fit_transform("song.wav")
+
+
+def test_audio_loader_round_trips(tmp_path, gtzan_paths):
+    loader = AudioLoader(sr=8000, duration=1.0).fit(gtzan_paths[:2])
+    for restored in (pickle.loads(pickle.dumps(loader)),
+                     joblib.load(joblib.dump(loader, tmp_path / "l.joblib")[0])):
+        np.testing.assert_array_equal(
+            restored.transform(gtzan_paths[:2]), loader.transform(gtzan_paths[:2])
+        )
+
+
+def test_audio_error_pickles():
+    err = pickle.loads(pickle.dumps(AudioError("broken", path="x.wav")))
+    assert err.path == "x.wav" and str(err) == "x.wav: broken"
