@@ -150,8 +150,20 @@ def top_tags(tag_lists, n_top):
     return names if n_top is None else names[:n_top]
 
 
+MAX_TARGET_BYTES = 2**31
+
+
 def binarize(tag_lists, classes):
-    """2-D 0/1 int8 indicator matrix of ``tag_lists`` over ``classes`` (unknown tags ignored)."""
+    """2-D 0/1 int8 indicator matrix of ``tag_lists`` over ``classes`` (unknown tags ignored).
+
+    Raises MemoryError, before allocating, when the matrix would exceed 2 GiB.
+    """
+    size = len(tag_lists) * len(classes)
+    if size > MAX_TARGET_BYTES:
+        raise MemoryError(
+            f"the target would be a {len(tag_lists)} x {len(classes)} matrix "
+            f"({size / 2**30:.0f} GiB); keep fewer tags (n_top_tags) or fewer rows"
+        )
     known = set(classes)
     binarizer = MultiLabelBinarizer(classes=list(classes))
     return binarizer.fit_transform([[t for t in tags if t in known] for tags in tag_lists]).astype(

@@ -189,10 +189,9 @@ default=None
         if unknown:
             raise ValueError(f"classes {unknown} are not in class_labels_indices.csv")
         mids = [c if c in name_of else mid_of_name[c] for c in classes]
-    target = binarize(frame["mids"], mids)
     if classes is not None:
-        labelled = target.any(axis=1)
-        frame, target = frame[labelled].reset_index(drop=True), target[labelled]
+        wanted = set(mids)
+        frame = frame[[not wanted.isdisjoint(labels) for labels in frame["mids"]]]
 
     audio_root = root if audio_dir is None else check_root(audio_dir, _DATASET)
     ytids = set(frame["ytid"])
@@ -201,14 +200,15 @@ default=None
         ytid = _ytid_of(stem, ytids)
         if ytid is not None:
             found.setdefault(ytid, path)
-    frame = frame.drop(columns="mids")
     frame.insert(0, "path", frame["ytid"].map(found).to_numpy())
     frame["has_audio"] = frame["path"].notna().to_numpy()
 
     kept = drop_missing(frame, keep_missing, _DATASET, audio_root)
+    target = binarize(kept["mids"], mids)  # after dropping: the unbalanced set has 2M rows
+    kept = kept.drop(columns="mids")
     data = build_result(
         kept,
-        target=target[kept.index.to_numpy()],
+        target=target,
         target_names=[name_of[m] for m in mids],
         descr=DESCR,
         as_frame=as_frame,

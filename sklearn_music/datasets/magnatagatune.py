@@ -132,10 +132,15 @@ def load_magnatagatune(
             f"got {columns[:2]} ... {columns[-1:]}"
         )
     tag_columns = columns[1:-1]
-    try:
-        tags = annotations[tag_columns].astype(np.int8).to_numpy()
-    except ValueError as exc:
-        raise ValueError(f"{annotations_path}: tag columns must hold 0 or 1 ({exc})") from exc
+    tags = annotations[tag_columns].to_numpy()
+    if not np.isin(tags, ("0", "1")).all():
+        row, column = np.argwhere(~np.isin(tags, ("0", "1")))[0]
+        raise ValueError(
+            f"{annotations_path}: tag columns must hold 0 or 1; clip "
+            f"{annotations['clip_id'].iloc[row]} has {tags[row, column]!r} for "
+            f"{tag_columns[column]!r}"
+        )
+    tags = tags.astype(np.int8)
 
     counts = tags.sum(axis=0)
     order = np.argsort(-counts, kind="stable") if n_top_tags is not None else np.arange(len(counts))

@@ -256,7 +256,7 @@ def load_msd_lastfm(
     rows = kept.index.to_numpy()
     data = build_result(
         kept,
-        target=binarize(tag_lists, target_names)[rows],
+        target=binarize([tag_lists[i] for i in rows], target_names),
         target_names=target_names,
         descr=DESCR,
         as_frame=as_frame,
