@@ -39,7 +39,7 @@ DESCR = """FMA (Free Music Archive)
 ========================
 106,574 Creative Commons tracks from 16,341 artists with a hierarchy of 161 genres. The
 nested subsets small (8,000 clips of 30 s, 8 balanced top genres), medium (25,000 clips,
-16 unbalanced top genres) and large (106,574 clips) come with an official, artist-filtered
+16 unbalanced top genres) and large (106,574 clips) come with an official
 training/validation/test split (the set/split column of tracks.csv). Each track has one
 top genre (genre_top, for single-label classification), its genres and all their
 ancestors (genres_all, for multi-label classification).

@@ -29,8 +29,8 @@ _CLIP_INFO_COLUMNS = ["title", "artist", "album", "track_number", "segmentStart"
 
 DESCR = """MagnaTagATune
 =============
-25,863 clips (about 29 s, mp3, 16 kHz mono) from 5,405 Magnatune songs, annotated with 188
-tags collected through the TagATune game. The clips are sharded into 16 folders (0-f) by a
+25,863 clips of about 29 s (32 kb/s mp3, 16 kHz mono) from Magnatune songs, annotated with
+188 tags collected through the TagATune game. The clips are sharded into 16 folders (0-f) by a
 hash of the album, so a split by folder keeps albums apart; the split used throughout the
 tagging literature trains on folders 0-b, validates on c and tests on d-f (12/1/3), with the
 50 most frequent tags as targets.
