@@ -32,7 +32,8 @@ def _touch(path, content=b"ID3"):
 # --------------------------------------------------------------------------- MagnaTagATune
 MTT_TAGS = ["no voice", "guitar", "classical", "piano"]
 MTT_ROWS = [  # clip_id, tags, mp3_path
-    (2, [0, 1, 1, 0], "f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54__i_aria-30-59.mp3"),
+    (2, [0, 1, 1, 0],
+     "f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54__i_aria-30-59.mp3"),
     (6, [1, 1, 0, 0], "0/artist_a-album_a-02-song_a-0-29.mp3"),
     (10, [0, 1, 1, 1], "c/artist_b-album_b-03-song_b-146-175.mp3"),
     (11, [0, 0, 0, 1], "b/artist_c-album_c-01-song_c-30-59.mp3"),
@@ -457,6 +458,7 @@ def test_msd_lastfm_json_folders_and_audio(tmp_path):
     assert data["split"].tolist() == ["train", "train", "test"]
     assert data["has_audio"].tolist() == [True, True, False]
     assert data["rock"].tolist() == [1, 0, 0]
+    assert list(load_msd_lastfm(tmp_path, split="test").track_id) == MSD_TRACKS[2:]
 
 
 def test_msd_lastfm_errors(tmp_path, monkeypatch):
@@ -471,6 +473,8 @@ def test_msd_lastfm_errors(tmp_path, monkeypatch):
         load_msd_lastfm(tmp_path, audio_dir=tmp_path)
     with pytest.raises(ValueError, match="tag_threshold"):
         load_msd_lastfm(tmp_path, tag_threshold="50")
+    with pytest.raises(ValueError, match="split needs the JSON folders"):
+        load_msd_lastfm(tmp_path, split="train")
     # every tag of the real MSD (522,366) would not fit in memory: a clear error, early
     monkeypatch.setattr("sklearn_music.datasets._common.MAX_TARGET_BYTES", 8)
     with pytest.raises(MemoryError, match=r"3 x 3 matrix.*n_top_tags"):

@@ -71,16 +71,6 @@ def check_n_top(n_top, name):
     return n_top
 
 
-def audio_folder(audio_dir, default, dataset):
-    """Resolve the folder holding the audio: ``audio_dir`` if given, else ``default``."""
-    if audio_dir is None:
-        return default
-    path = Path(audio_dir).expanduser()
-    if not path.is_dir():
-        raise FileNotFoundError(f"{dataset}: audio_dir {path} is not a folder")
-    return path
-
-
 def resolve_audio(audio_root, relative_paths, alternatives=()):
     """Map dataset-relative audio paths to files under ``audio_root``.
 

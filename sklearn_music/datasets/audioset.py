@@ -47,7 +47,10 @@ events. Proc. IEEE ICASSP, 776-780.
 
 def _read_classes(path):
     """class_labels_indices.csv as a DataFrame of index, mid, display_name."""
-    classes = pd.read_csv(path, dtype={"mid": str, "display_name": str})
+    try:
+        classes = pd.read_csv(path, dtype={"mid": str, "display_name": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{path}: not AudioSet's class_labels_indices.csv ({exc})") from exc
     if list(classes.columns) != ["index", "mid", "display_name"]:
         raise ValueError(
             f"{path}: expected the header index,mid,display_name, got {list(classes.columns)}"

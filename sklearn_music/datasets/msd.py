@@ -12,6 +12,7 @@ from ._common import (
     build_result,
     check_n_top,
     check_root,
+    check_splits,
     drop_missing,
     index_audio_files,
     top_tags,
@@ -60,7 +61,7 @@ neural networks. Proc. ISMIR.
 def _connect(path):
     """Open an SQLite file read-only, raising ValueError if it is not one."""
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         connection.execute("SELECT name FROM sqlite_master LIMIT 1")
     except sqlite3.DatabaseError as exc:
         raise ValueError(f"{path}: not an SQLite database ({exc})") from exc
@@ -137,6 +138,7 @@ def _read_metadata(path):
 def load_msd_lastfm(
     root,
     *,
+    split=None,
     n_top_tags=50,
     tag_threshold=50,
     audio_dir=None,
@@ -151,6 +153,9 @@ def load_msd_lastfm(
         Folder holding ``lastfm_tags.db`` or the JSON folders ``lastfm_train/`` and
         ``lastfm_test/`` (or ``lastfm_subset/``), and optionally ``track_metadata.db``.
         The database is read when both are present.
+    split : {"train", "test", "subset"}, list of them or None, default=None
+        Keep only the tracks of these JSON folders (``lastfm_train/``, ``lastfm_test/``,
+        ``lastfm_subset/``); None keeps all. The database has no split.
     n_top_tags : int or None, default=50
         Use the ``n_top_tags`` most frequent tags (counted as below) as targets, most
         frequent first; None keeps every tag.
@@ -209,6 +214,7 @@ def load_msd_lastfm(
     (['rock', 'jazz'], [[1, 0], [1, 1]])
     """
     root = check_root(root, _DATASET)
+    splits = check_splits(split, "split", tuple(_JSON_FOLDERS.values()))
     check_n_top(n_top_tags, "n_top_tags")
     if tag_threshold is not None and not isinstance(tag_threshold, (int, float)):
         raise ValueError(f"tag_threshold must be a number or None, got {tag_threshold!r}")
@@ -216,9 +222,11 @@ def load_msd_lastfm(
     folders = [(root / name, split) for name, split in _JSON_FOLDERS.items()]
     folders = [(folder, split) for folder, split in folders if folder.is_dir()]
     if database.is_file():
-        track_ids, tags, splits = _read_tags_db(database, tag_threshold)
+        if splits is not None:
+            raise ValueError(f"split needs the JSON folders: {database} has no split")
+        track_ids, tags, track_splits = _read_tags_db(database, tag_threshold)
     elif folders:
-        track_ids, tags, splits = _read_tags_json(folders, tag_threshold)
+        track_ids, tags, track_splits = _read_tags_json(folders, tag_threshold)
     else:
         raise FileNotFoundError(
             f"{root} does not hold the {_DATASET} layout: lastfm_tags.db is missing. "
@@ -227,7 +235,7 @@ def load_msd_lastfm(
 
     tag_lists = [tags[track_id] for track_id in track_ids]
     target_names = top_tags(tag_lists, n_top_tags)
-    frame = pd.DataFrame({"track_id": track_ids, "split": splits})
+    frame = pd.DataFrame({"track_id": track_ids, "split": track_splits})
     metadata_path = root / "track_metadata.db"
     features = None
     if metadata_path.is_file():
@@ -252,6 +260,8 @@ def load_msd_lastfm(
         frame["path"] = paths.to_numpy()
         frame["has_audio"] = paths.notna().to_numpy()
 
+    if splits is not None:
+        frame = frame[frame["split"].isin(splits).to_numpy()]
     kept = drop_missing(frame, keep_missing or audio_dir is None, _DATASET, audio_root)
     rows = kept.index.to_numpy()
     data = build_result(
