@@ -11,7 +11,6 @@ that no artist appears in two parts.
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ._common import AUDIO_EXTENSIONS, build_result, check_root, check_splits, drop_missing

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 
 from ._common import (
-    binarize,
     build_result,
     check_n_top,
     check_root,
