@@ -1,0 +1,25 @@
+"""Music data sets: loaders for public corpora and generators rendered from SoundFonts."""
+
+from ._home import clear_data_home, get_data_home
+from .audioset import load_audioset
+from .fma import load_fma
+from .generators import make_notes
+from .gtzan_splits import load_gtzan_split
+from .magnatagatune import load_magnatagatune
+from .msd import load_msd_lastfm
+from .mtg_jamendo import load_mtg_jamendo
+from .soundfont import default_soundfont, render_midi
+
+__all__ = [
+    "clear_data_home",
+    "default_soundfont",
+    "get_data_home",
+    "load_audioset",
+    "load_fma",
+    "load_gtzan_split",
+    "load_magnatagatune",
+    "load_msd_lastfm",
+    "load_mtg_jamendo",
+    "make_notes",
+    "render_midi",
+]

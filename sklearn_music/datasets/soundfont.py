@@ -1,0 +1,371 @@
+"""Rendering MIDI with a General MIDI SoundFont: real sampled instruments, no network.
+
+The default SoundFont is ``TimGM6mb.sf2`` (6 MB), which ships inside the ``pretty_midi``
+package, so rendering works wherever sklearn-music installs. Any other General MIDI
+``.sf2`` can be named instead, for example Debian's FluidR3
+(``/usr/share/sounds/sf2/FluidR3_GM.sf2``, from ``apt-get install fluid-soundfont-gm``).
+The synthesis itself is done by ``midirenderer`` (a Rust SoundFont synthesizer), which
+renders at 48 kHz in stereo; the result is mixed to mono and resampled with soxr.
+
+The generators render many clips through one MIDI file: clips are laid out one after
+another, every channel is silenced and reset at each clip boundary, and the rendering is
+cut back into clips. Long jobs are split into chunks that can render in parallel.
+"""
+
+import io
+import os
+import struct
+from functools import lru_cache
+from importlib.util import find_spec
+
+import mido
+import numpy as np
+import soundfile as sf
+from joblib import Parallel, delayed
+
+from ..io import _resample, fix_length
+
+__all__ = ["default_soundfont", "render_clips", "render_midi", "sounding"]
+
+TICKS_PER_SECOND = 960  # 480 ticks a beat at MIDI's default 120 BPM
+# The synthesizer takes MIDI events at the start of blocks of 64 samples at 48 kHz. Clips
+# start on a block boundary (a multiple of 32 ticks, 1600 samples) and their events come
+# one tick (50 samples) later, well inside the block, so that rounding in the synthesizer's
+# clock never moves a clip by a block: each clip renders exactly as it would alone.
+_BLOCK_TICKS = 32
+_TICKS_PER_BEAT = 480
+_CHUNK_SECONDS = 120.0  # audio rendered per call: ~23 MB of 48 kHz stereo 16-bit
+_ALL_SOUND_OFF, _RESET_CONTROLLERS = 120, 121
+
+
+def default_soundfont():
+    """Path of the General MIDI SoundFont used when none is named: ``TimGM6mb.sf2``.
+
+    It is installed with ``pretty_midi`` (a dependency), so no download is needed.
+
+    Returns
+    -------
+    path : str
+
+    Examples
+    --------
+    >>> from sklearn_music.datasets import default_soundfont
+    >>> default_soundfont().endswith("TimGM6mb.sf2")
+    True
+    """
+    spec = find_spec("pretty_midi")
+    return os.path.join(os.path.dirname(spec.origin), "TimGM6mb.sf2")
+
+
+def check_soundfont(soundfont):
+    """Return the absolute path of a SoundFont, checking that it is a readable .sf2 file.
+
+    Parameters
+    ----------
+    soundfont : str, os.PathLike or None
+        A ``.sf2`` file, or None for :func:`default_soundfont`.
+
+    Returns
+    -------
+    path : str
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        The file is not a SoundFont 2 file.
+    """
+    path = default_soundfont() if soundfont is None else os.fspath(soundfont)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"soundfont {path!r} does not exist (expected a .sf2 file)")
+    with open(path, "rb") as f:
+        header = f.read(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        raise ValueError(
+            f"soundfont {path!r} is not a SoundFont 2 file: a .sf2 starts with a RIFF 'sfbk' "
+            "header (SoundFont 3 .sf3 and other formats are not supported)"
+        )
+    return os.path.abspath(path)
+
+
+@lru_cache(maxsize=2)
+def _read_soundfont(path, mtime_ns, size):
+    """The bytes of a SoundFont, cached while the file is unchanged."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _soundfont_bytes(path):
+    stat = os.stat(path)
+    return _read_soundfont(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _decode_wav(wav):
+    """Parse the 16-bit PCM WAV bytes midirenderer returns: (frames, n_channels) int16, rate."""
+    if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        raise RuntimeError("the MIDI renderer did not return WAV data")
+    pos, fmt = 12, None
+    while pos + 8 <= len(wav):
+        chunk, size = wav[pos : pos + 4], struct.unpack("<I", wav[pos + 4 : pos + 8])[0]
+        if chunk == b"fmt ":
+            fmt = struct.unpack("<HHIIHH", wav[pos + 8 : pos + 24])
+        elif chunk == b"data":
+            if fmt is None or fmt[0] != 1 or fmt[5] != 16:
+                raise RuntimeError(f"the MIDI renderer returned an unexpected WAV format {fmt}")
+            n_channels, rate = fmt[1], fmt[2]
+            size = min(size, len(wav) - pos - 8) // (2 * n_channels) * (2 * n_channels)
+            frames = np.frombuffer(wav, dtype="<i2", count=size // 2, offset=pos + 8)
+            return frames.reshape(-1, n_channels), rate
+        pos += 8 + size + (size & 1)
+    raise RuntimeError("the MIDI renderer returned WAV data without samples")
+
+
+def _render_bytes(midi_bytes, soundfont_path):
+    import midirenderer
+
+    return _decode_wav(midirenderer.render_wave_from(_soundfont_bytes(soundfont_path), midi_bytes))
+
+
+def _to_float(frames, mono):
+    """int16 frames (n, n_channels) -> float32 mono (n,) or (n_channels, n) in [-1, 1]."""
+    if not mono:
+        return frames.T.astype(np.float32) * np.float32(1 / 32768)
+    y = frames[:, 0].astype(np.float32)
+    for channel in range(1, frames.shape[1]):
+        y += frames[:, channel]
+    return y * np.float32(1 / (32768 * frames.shape[1]))
+
+
+def render_midi(midi, *, sr=22050, mono=True, soundfont=None):
+    """Render a MIDI file with a General MIDI SoundFont.
+
+    Parameters
+    ----------
+    midi : str, os.PathLike, bytes, pretty_midi.PrettyMIDI or mido.MidiFile
+        A Standard MIDI File (path or bytes), or a MIDI object in memory.
+    sr : int or None, default=22050
+        Sample rate of the result; None keeps the renderer's own 48 kHz.
+    mono : bool, default=True
+        Average the two channels into one.
+    soundfont : str, os.PathLike or None, default=None
+        A ``.sf2`` file; None uses :func:`default_soundfont`.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or (2, n_samples), dtype float32
+        The rendering; it ends with the last MIDI event.
+    sr : int
+        Its sample rate.
+
+    Examples
+    --------
+    >>> import pretty_midi
+    >>> from sklearn_music.datasets import render_midi
+    >>> pm = pretty_midi.PrettyMIDI()
+    >>> piano = pretty_midi.Instrument(program=0)
+    >>> piano.notes.append(pretty_midi.Note(velocity=100, pitch=69, start=0.0, end=1.0))
+    >>> pm.instruments.append(piano)
+    >>> y, sr = render_midi(pm, sr=16000)
+    >>> y.dtype, sr, round(len(y) / sr, 1)
+    (dtype('float32'), 16000, 1.0)
+    """
+    path = check_soundfont(soundfont)
+    if isinstance(midi, (bytes, bytearray)):
+        data = bytes(midi)
+    elif isinstance(midi, (str, os.PathLike)):
+        with open(midi, "rb") as f:
+            data = f.read()
+    elif hasattr(midi, "write") or hasattr(midi, "save"):
+        buf = io.BytesIO()
+        midi.write(buf) if hasattr(midi, "write") else midi.save(file=buf)
+        data = buf.getvalue()
+    else:
+        raise TypeError(
+            "midi must be a path, bytes, a pretty_midi.PrettyMIDI or a mido.MidiFile, "
+            f"got {type(midi).__name__}"
+        )
+    if data[:4] != b"MThd":
+        raise ValueError("midi is not a Standard MIDI File (it does not start with 'MThd')")
+    frames, rate = _render_bytes(data, path)
+    y = _to_float(frames, mono)
+    if sr is not None and sr != rate:
+        y = _resample(y, rate, sr)
+    return y, int(rate if sr is None else sr)
+
+
+def _event_order(message):
+    """Sort key within one tick: controllers and programs, then note-offs, then note-ons."""
+    if message.type == "note_on" and message.velocity > 0:
+        return 2
+    return 1 if message.type in ("note_off", "note_on") else 0
+
+
+def _clip_reset(tick):
+    """Silence and reset every channel, so that no clip hears the one before it."""
+    events = []
+    for channel in range(16):
+        events.append((tick, -1, mido.Message("control_change", channel=channel,
+                                              control=_ALL_SOUND_OFF, value=0)))
+        events.append((tick, -1, mido.Message("control_change", channel=channel,
+                                              control=_RESET_CONTROLLERS, value=0)))
+    return events
+
+
+def _midi_file(clips, slot_ticks, clip_ticks):
+    """One type-0 MIDI file holding every clip, clip k starting at tick k * slot_ticks.
+
+    Every channel is silenced at the end of each clip, so that the gap after it holds the
+    voices' fade-out and the effects' tails, and reset again when the next clip starts.
+    """
+    events = []
+    for k, clip in enumerate(clips):
+        start = k * slot_ticks
+        events += _clip_reset(start)
+        for time, message in clip:
+            tick = start + 1 + min(int(round(time * TICKS_PER_SECOND)), clip_ticks - 2)
+            events.append((tick, _event_order(message), message))
+        events += _clip_reset(start + clip_ticks)
+    events += _clip_reset(len(clips) * slot_ticks)  # the last event ends the rendering
+    events.sort(key=lambda e: (e[0], e[1]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=500_000, time=0))
+    last = 0
+    for tick, _, message in events:
+        track.append(message.copy(time=tick - last))
+        last = tick
+    midi = mido.MidiFile(type=0, ticks_per_beat=_TICKS_PER_BEAT)
+    midi.tracks.append(track)
+    buf = io.BytesIO()
+    midi.save(file=buf)
+    return buf.getvalue()
+
+
+_SOUNDING = {}  # (soundfont path, mtime, size) -> {(program, pitch, velocity): bool}
+
+
+def sounding(notes, soundfont=None):
+    """Whether a SoundFont has a sample for each (program, pitch, velocity).
+
+    SoundFonts map each program to samples over key and velocity ranges; a note outside
+    every range is silent (FluidR3's contrabass has nothing above MIDI 59, for example).
+    Each note is probed once, rendered alone, and the answer is cached per SoundFont.
+
+    Parameters
+    ----------
+    notes : iterable of (int or None, int, int)
+        General MIDI (program, pitch, velocity) triples; program None means the drum kit
+        (channel 10), where the pitch picks the drum.
+    soundfont : str, os.PathLike or None, default=None
+        A ``.sf2`` file; None uses :func:`default_soundfont`.
+
+    Returns
+    -------
+    sounding : ndarray of bool
+        One answer per pair.
+    """
+    path = check_soundfont(soundfont)
+    stat = os.stat(path)
+    known = _SOUNDING.setdefault((path, stat.st_mtime_ns, stat.st_size), {})
+    notes = [(None if p is None else int(p), int(q), int(v)) for p, q, v in notes]
+    # softest first, so that no probe follows a much louder one
+    new = sorted(set(notes) - set(known), key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
+    if new:
+        # Each probe is 0.1 s of the note, then an empty clip that measures how much of its
+        # tail (SoundFonts send to the reverb themselves) reaches the next slot; a note
+        # sounds when its clip is well above what the tail before it leaves there.
+        clips = []
+        for program, pitch, velocity in new:
+            channel = 9 if program is None else 0
+            clip = [] if program is None else [
+                (0.0, mido.Message("program_change", channel=0, program=program))]
+            clips.append(clip + [
+                (0.0, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
+            ])
+            clips.append([])
+        clip_ticks, slot_ticks = 3 * _BLOCK_TICKS, 9 * _BLOCK_TICKS  # 0.1 s, 0.3 s
+        frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), path)
+        peaks = []
+        for k in range(len(clips)):
+            start = k * slot_ticks * rate // TICKS_PER_SECOND
+            stop = start + clip_ticks * rate // TICKS_PER_SECOND
+            peaks.append(int(np.abs(frames[start:stop].astype(np.int32)).max(initial=0)))
+        tails = [0] + peaks[1::2]
+        for k, note in enumerate(new):
+            known[note] = peaks[2 * k] > 2 * tails[k] + 1
+    return np.array([known[n] for n in notes], dtype=bool)
+
+
+def _normalize(y, peak):
+    top = np.abs(y).max()
+    return y * np.float32(peak / top) if top > 0 else y
+
+
+def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths):
+    """Render clips through one MIDI file; return them as arrays, or write them to paths."""
+    frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), soundfont_path)
+    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+    out = []
+    for k in range(len(clips)):
+        start = k * slot_ticks * rate // TICKS_PER_SECOND
+        stop = start + clip_ticks * rate // TICKS_PER_SECOND
+        y = _to_float(frames[start:stop], mono=True)
+        if sr != rate:
+            y = _resample(y, rate, sr)
+        y = fix_length(y, n_out)
+        if peak is not None:
+            y = _normalize(y, peak)
+        if paths is None:
+            out.append(y)
+        else:
+            sf.write(paths[k], y, sr, subtype="PCM_16")
+    return out
+
+
+def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, paths=None,
+                 n_jobs=None):
+    """Render many short MIDI clips fast, through a few long MIDI files.
+
+    Parameters
+    ----------
+    clips : list of list of (float, mido.Message)
+        Each clip's events, timed in seconds from the clip's start. Every channel starts
+        each clip reset (program 0, default controllers), so a clip sets its own programs.
+    duration : float
+        Seconds per clip; sound still playing at the end is cut, as in NSynth.
+    sr : int
+        Sample rate of the clips.
+    soundfont : str, os.PathLike or None, default=None
+        A ``.sf2`` file; None uses :func:`default_soundfont`.
+    gap : float, default=0.0
+        Seconds rendered and thrown away after each clip, for reverb tails to die out.
+    peak : float or None, default=None
+        Scale each clip to this peak amplitude; None keeps the SoundFont's levels.
+    paths : list of str or None, default=None
+        Write clip k to ``paths[k]`` (16-bit WAV) instead of returning it.
+    n_jobs : int or None, default=None
+        Chunks rendered in parallel (joblib processes); None means 1.
+
+    Returns
+    -------
+    waveforms : ndarray of shape (n_clips, round(duration * sr)), dtype float32, or None
+        None when ``paths`` is given.
+    """
+    path = check_soundfont(soundfont)
+    clip_ticks = int(round(duration * TICKS_PER_SECOND))
+    slot_ticks = clip_ticks + int(round(gap * TICKS_PER_SECOND))
+    slot_ticks = -(-slot_ticks // _BLOCK_TICKS) * _BLOCK_TICKS
+    per_chunk = max(1, int(_CHUNK_SECONDS * TICKS_PER_SECOND // slot_ticks))
+    chunks = range(0, len(clips), per_chunk)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_render_chunk)(
+            clips[i : i + per_chunk], path, slot_ticks, clip_ticks, sr, peak,
+            None if paths is None else paths[i : i + per_chunk],
+        )
+        for i in chunks
+    )
+    if paths is not None:
+        return None
+    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+    waves = [y for chunk in results for y in chunk]
+    return np.stack(waves) if waves else np.zeros((0, n_out), np.float32)
