@@ -4,13 +4,22 @@ import os
 
 import librosa
 import mido
+import mir_eval
 import numpy as np
 import pandas as pd
 import pytest
 
 from sklearn_music import load_audio
-from sklearn_music.datasets import make_notes
-from sklearn_music.datasets.generators import FAMILIES, FAMILY_PITCHES, FAMILY_PROGRAMS
+from sklearn_music.datasets import make_grooves, make_key_pieces, make_mixtures, make_notes
+from sklearn_music.datasets.generators import (
+    FAMILIES,
+    FAMILY_PITCHES,
+    FAMILY_PROGRAMS,
+    KEY_NAMES,
+    PROGRESSIONS,
+    _chord,
+    _voicing,
+)
 from sklearn_music.datasets.soundfont import render_clips
 
 FLUID = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
@@ -149,3 +158,129 @@ def test_make_notes_bad_soundfont(tmp_path):
     fake.write_bytes(b"not a soundfont at all")
     with pytest.raises(ValueError, match="fake.sf2.*not a SoundFont 2"):
         make_notes(2, soundfont=fake)
+
+
+# make_mixtures ---------------------------------------------------------------------------
+
+
+def test_make_mixtures_multilabel_target():
+    mix = make_mixtures(10, n_families=(2, 3), random_state=0, **SHORT)
+    assert mix.data.shape == (10, 16000)
+    assert mix.target.shape == (10, len(FAMILIES)) and mix.target_names == list(FAMILIES)
+    assert set(mix.target.sum(axis=1)) <= {2, 3}
+    for row, families, programs in zip(mix.target, mix.families, mix.programs):
+        assert [f for f, on in zip(FAMILIES, row) if on] == list(families)
+        assert all(p in FAMILY_PROGRAMS[f] for f, p in zip(families, programs))
+    np.testing.assert_allclose(np.abs(mix.data).max(axis=1), 0.9, rtol=1e-5)
+    again = make_mixtures(10, n_families=(2, 3), random_state=0, **SHORT)
+    np.testing.assert_array_equal(mix.data, again.data)
+
+
+def test_make_mixtures_families_are_audible():
+    # Bass alone is darker than flute alone, and the two together lie between.
+    mix = make_mixtures(30, families=["bass", "flute"], n_families=(1, 2), random_state=0,
+                        **SHORT)
+    centroid = librosa.feature.spectral_centroid(y=mix.data, sr=16000).mean(axis=(1, 2))
+    bass_only = centroid[(mix.target == [1, 0]).all(axis=1)]
+    flute_only = centroid[(mix.target == [0, 1]).all(axis=1)]
+    assert len(bass_only) and len(flute_only)
+    assert bass_only.max() < flute_only.min()
+
+
+def test_make_mixtures_frame_and_errors(tmp_path):
+    mix = make_mixtures(3, families=["bass", "reed"], n_families=2, as_frame=True,
+                        output_dir=tmp_path, random_state=0, **SHORT)
+    assert list(mix.target.columns) == ["bass", "reed"] and mix.target.to_numpy().all()
+    assert all(os.path.isfile(p) for p in mix.paths)
+    with pytest.raises(ValueError, match="up to 3 families.*only 2"):
+        make_mixtures(2, families=["bass", "reed"], n_families=(1, 3))
+    with pytest.raises(ValueError, match="n_families"):
+        make_mixtures(2, n_families=(3, 1))
+
+
+# make_key_pieces ------------------------------------------------------------------------
+
+_KK = np.array([[6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88],
+                [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]])
+
+
+def _krumhansl_key(y, sr):
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
+    templates = [np.roll(_KK[m], k) for m in (0, 1) for k in range(12)]
+    return KEY_NAMES[int(np.argmax([np.corrcoef(chroma, t)[0, 1] for t in templates]))]
+
+
+def test_make_key_pieces_key_is_audible():
+    # A plain Krumhansl-Schmuckler estimate finds the labelled key in most pieces; its
+    # mistakes are the usual neighbours (fifth, relative, parallel), never noise.
+    pieces = make_key_pieces(24, duration=8.0, random_state=0)
+    estimates = [_krumhansl_key(y, pieces.sr) for y in pieces.data]
+    scores = [mir_eval.key.weighted_score(k, e) for k, e in zip(pieces.target, estimates)]
+    assert np.mean(np.array(estimates) == pieces.target) >= 0.5
+    assert np.mean(scores) >= 0.65
+
+
+def test_make_key_pieces_labels():
+    pieces = make_key_pieces(6, keys=["A minor", "Eb major"], tempo_range=(90, 100),
+                             duration=3.0, sr=8000, random_state=1)
+    assert pieces.data.shape == (6, 24000)
+    assert set(pieces.target) <= {"A minor", "Eb major"}
+    assert pieces.target_names == ["A minor", "Eb major"]
+    for key, tonic, mode, progression in zip(pieces.target, pieces.tonic, pieces.mode,
+                                             pieces.progression):
+        assert key == f"{tonic} {mode}" and progression in PROGRESSIONS[mode]
+        mir_eval.key.validate_key(key)
+    assert ((pieces.tempo >= 90) & (pieces.tempo <= 100)).all()
+    again = make_key_pieces(6, keys=["A minor", "Eb major"], tempo_range=(90, 100),
+                            duration=3.0, sr=8000, random_state=1)
+    np.testing.assert_array_equal(pieces.data, again.data)
+
+
+def test_chords_and_voicings():
+    assert _chord(9, "minor", 4, seventh=False) == [4, 8, 11]  # E major in A minor: G#
+    assert _chord(9, "minor", 6, seventh=False) == [7, 11, 2]  # G major: natural VII
+    assert _chord(0, "major", 4, seventh=True) == [7, 11, 2, 5]  # G7 in C major
+    first_inversion = _voicing([0, 4, 7], 1, 48, spread=False)
+    assert first_inversion == [52, 55, 60]
+    assert _voicing([0, 4, 7], 0, 50, spread=True) == [60, 67, 76]
+
+
+def test_make_key_pieces_errors():
+    with pytest.raises(ValueError, match="keys must be"):
+        make_key_pieces(2, keys=["H major"])
+    with pytest.raises(ValueError, match="tempo_range"):
+        make_key_pieces(2, tempo_range=(120, 60))
+
+
+# make_grooves -------------------------------------------------------------------------------
+
+
+def test_make_grooves_tempo_is_audible():
+    # librosa's tempo estimate (a generic onset autocorrelation) agrees with the label up
+    # to the usual octave and 2/3 ambiguities, and the beats are where the onsets are.
+    grooves = make_grooves(20, duration=8.0, random_state=0)
+    hits, f_measures = 0, []
+    for y, tempo, beats in zip(grooves.data, grooves.target, grooves.beats):
+        onsets = librosa.onset.onset_strength(y=y, sr=grooves.sr)
+        estimate = librosa.feature.tempo(onset_envelope=onsets, sr=grooves.sr)[0]
+        hits += any(abs(estimate - m * tempo) < 0.04 * m * tempo for m in (1 / 2, 1, 2, 3))
+        _, tracked = librosa.beat.beat_track(onset_envelope=onsets, sr=grooves.sr, units="time")
+        f_measures.append(mir_eval.beat.f_measure(mir_eval.beat.trim_beats(beats),
+                                                  mir_eval.beat.trim_beats(tracked)))
+    assert hits / 20 >= 0.75
+    assert np.mean(f_measures) >= 0.6
+
+
+def test_make_grooves_labels():
+    grooves = make_grooves(6, tempo_range=(100, 110), styles=["rock", "swing"], duration=4.0,
+                           sr=8000, random_state=2)
+    assert grooves.data.shape == (6, 32000)
+    assert ((grooves.target >= 100) & (grooves.target <= 110)).all()
+    assert set(grooves.style) <= {"rock", "swing"}
+    for tempo, beats in zip(grooves.target, grooves.beats):
+        assert 0 <= beats[0] < 60 / tempo and beats[-1] < 4.0
+        np.testing.assert_allclose(np.diff(beats), 60 / tempo)
+    X, y = make_grooves(2, duration=2.0, sr=8000, random_state=0, return_X_y=True)
+    assert X.shape == (2, 16000) and y.dtype == float
+    with pytest.raises(ValueError, match="styles must be"):
+        make_grooves(2, styles=["polka"])

@@ -3,7 +3,7 @@
 from ._home import clear_data_home, get_data_home
 from .audioset import load_audioset
 from .fma import load_fma
-from .generators import make_notes
+from .generators import make_grooves, make_key_pieces, make_mixtures, make_notes
 from .gtzan_splits import load_gtzan_split
 from .magnatagatune import load_magnatagatune
 from .msd import load_msd_lastfm
@@ -20,6 +20,9 @@ __all__ = [
     "load_magnatagatune",
     "load_msd_lastfm",
     "load_mtg_jamendo",
+    "make_grooves",
+    "make_key_pieces",
+    "make_mixtures",
     "make_notes",
     "render_midi",
 ]
