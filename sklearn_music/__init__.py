@@ -6,7 +6,9 @@ work in Pipelines, CNNs trained through skorch, and key and tempo estimators.
 
 from .exceptions import AudioError
 from .io import AudioLoader, load_audio
+from .neural import CNNClassifier, CNNTagger
 
 __version__ = "0.1.0"
 
-__all__ = ["AudioError", "AudioLoader", "load_audio", "__version__"]
+__all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagger",
+           "__version__"]

@@ -1,0 +1,140 @@
+"""From spectrogram arrays to what the networks see: lengths, normalisation, crops, chunks.
+
+Clips of different lengths arrive as one array padded with NaN along the frame axis
+(see :func:`~sklearn_music._frames.stack_frames`). Training draws a random crop of
+``chunk_frames`` frames from each clip; inference cuts every clip into chunks of that
+length and averages the network's outputs over a clip's chunks.
+"""
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+__all__ = ["frame_lengths", "band_statistics", "normalise", "ClipDataset", "chunk"]
+
+
+def frame_lengths(X):
+    """Number of real frames of each clip of a NaN-padded array.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_bands, n_frames)
+
+    Returns
+    -------
+    lengths : ndarray of shape (n_clips,), dtype int64
+
+    Raises
+    ------
+    ValueError
+        X holds infinite values, a NaN inside a frame that has real values, a NaN frame
+        before a real one, or a clip with no real frame.
+    """
+    if np.isinf(X).any():
+        raise ValueError("X contains infinity; spectrogram values must be finite")
+    missing = np.isnan(X)
+    empty = missing.all(axis=1)  # (n_clips, n_frames): frames that do not exist
+    partial = missing.any(axis=1) & ~empty
+    if partial.any():
+        clip, frame = np.argwhere(partial)[0]
+        raise ValueError(
+            f"X contains NaN inside frame {frame} of clip {clip}; NaN may only pad whole "
+            "frames at the end of clips shorter than the longest"
+        )
+    lengths = (~empty).sum(axis=1)
+    gaps = empty & (np.arange(X.shape[2])[None, :] < lengths[:, None])
+    if gaps.any():
+        clip, frame = np.argwhere(gaps)[0]
+        raise ValueError(
+            f"X contains NaN in frame {frame} of clip {clip}, before real frames; NaN may "
+            "only pad the end of a clip"
+        )
+    if (lengths == 0).any():
+        raise ValueError(f"clip {int(np.argmin(lengths))} of X has no frames (all NaN)")
+    return lengths.astype(np.int64)
+
+
+def band_statistics(X):
+    """Mean and standard deviation of each band over all real frames of all clips.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_bands,), dtype float32
+        ``scale`` is 1 where a band is constant, so normalising never divides by zero.
+    """
+    values = np.moveaxis(X, 1, 0).reshape(X.shape[1], -1).astype(np.float64)
+    mean = np.nanmean(values, axis=1)
+    scale = np.nanstd(values, axis=1)
+    scale[scale < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean.astype(np.float32), scale.astype(np.float32)
+
+
+def normalise(X, mean, scale):
+    """Standardise each band; frames that do not exist become 0 (the band mean)."""
+    Z = (X - mean[None, :, None]) / scale[None, :, None]
+    return np.nan_to_num(Z, nan=0.0).astype(np.float32, copy=False)
+
+
+class ClipDataset(Dataset):
+    """Clips cropped or zero-padded to ``chunk_frames`` frames, with their targets.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_bands, n_frames)
+        Normalised spectrograms, 0 beyond each clip's length.
+    lengths : ndarray of shape (n_clips,)
+        Real frames of each clip.
+    y : ndarray of shape (n_clips,) or (n_clips, n_tags)
+        Targets.
+    chunk_frames : int
+        Frames per example.
+    random_crop : bool
+        Crop at a random position (training) or in the middle (validation).
+    """
+
+    def __init__(self, X, lengths, y, chunk_frames, random_crop):
+        width = max(X.shape[2], chunk_frames)
+        if width > X.shape[2]:
+            X = np.pad(X, ((0, 0), (0, 0), (0, width - X.shape[2])))
+        self.X = torch.from_numpy(np.ascontiguousarray(X))
+        self.lengths = lengths
+        self.y = torch.from_numpy(np.ascontiguousarray(y))
+        self.chunk_frames = chunk_frames
+        self.random_crop = random_crop
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        spare = int(self.lengths[i]) - self.chunk_frames
+        start = 0
+        if spare > 0:
+            start = int(torch.randint(spare + 1, ())) if self.random_crop else spare // 2
+        return self.X[i, None, :, start:start + self.chunk_frames], self.y[i]
+
+
+def chunk(X, lengths, chunk_frames):
+    """Cut every clip into chunks of ``chunk_frames`` frames covering all its frames.
+
+    Chunks follow each other without overlap; the last one ends on the clip's last frame
+    (overlapping the one before). Clips shorter than a chunk give one zero-padded chunk.
+
+    Returns
+    -------
+    chunks : ndarray of shape (n_chunks, 1, n_bands, chunk_frames)
+    owner : ndarray of shape (n_chunks,)
+        The clip each chunk comes from.
+    """
+    if X.shape[2] < chunk_frames:
+        X = np.pad(X, ((0, 0), (0, 0), (0, chunk_frames - X.shape[2])))
+    starts, owner = [], []
+    for i, length in enumerate(lengths):
+        last = max(int(length) - chunk_frames, 0)
+        clip_starts = list(range(0, last, chunk_frames)) + [last]
+        starts.extend(clip_starts)
+        owner.extend([i] * len(clip_starts))
+    owner = np.asarray(owner, dtype=np.int64)
+    if len(owner) == len(X) and not any(starts):
+        return X[:, None, :, :chunk_frames], owner
+    chunks = np.stack([X[i, :, s:s + chunk_frames] for i, s in zip(owner, starts)])
+    return chunks[:, None], owner

@@ -1,0 +1,820 @@
+"""CNNs on spectrograms as scikit-learn estimators, trained through skorch.
+
+:class:`CNNClassifier` (one label per clip, softmax) and :class:`CNNTagger` (any number of
+tags per clip, one sigmoid each) are skorch nets with music defaults: they take the 3-D
+output of :class:`~sklearn_music.MelSpectrogram` as it is, learn a per-band normalisation,
+train with augmentation, a validation split, early stopping and a learning-rate schedule,
+and predict clips of any length by averaging over chunks. Everything that shapes training
+is an ``__init__`` parameter, so ``GridSearchCV`` and Optuna can tune it, and skorch's
+prefixed parameters (``module__width``, ``optimizer__momentum``,
+``callbacks__print_log__floatfmt``, ...) work as in any skorch net.
+"""
+
+import inspect
+from contextlib import contextmanager
+from numbers import Integral, Real
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring, PrintLog
+from skorch.dataset import Dataset as SkorchDataset
+from skorch.utils import to_tensor
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import f1_score
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from torch import nn
+from torch.utils.data import DataLoader
+from torch.utils.data import Dataset as TorchDataset
+
+from ._frames import stack_frames
+from .callbacks import ValidationScore, accuracy_from_logits, roc_auc_from_logits
+from .models import ARCHITECTURES
+from .models._data import ClipDataset, band_statistics, chunk, frame_lengths, normalise
+from .models.augment import SpecAugment
+
+__all__ = ["CNNClassifier", "CNNTagger"]
+
+_OPTIMIZERS = {
+    "adamw": (torch.optim.AdamW, {}),
+    "adam": (torch.optim.Adam, {}),
+    "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+}
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        return str(torch.device(device))
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto' or a torch device such as 'cpu' or 'cuda:0', got {device!r}"
+        ) from None
+
+
+@contextmanager
+def _seeded(seed, device):
+    """Seed PyTorch inside, and leave its global random state as it was outside."""
+    device = torch.device(device)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _accepts(cls, name):
+    params = inspect.signature(cls).parameters
+    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+class _FitData(TorchDataset):
+    """The training clips, carrying the validation clips to ``get_split_datasets``."""
+
+    def __init__(self, train, valid):
+        self.train = train
+        self.valid = valid
+
+    def __len__(self):
+        return len(self.train)
+
+    def __getitem__(self, i):
+        return self.train[i]
+
+
+class _SpectrogramNet:
+    """What CNNClassifier and CNNTagger share: data handling, training setup, devices."""
+
+    _parameter_constraints = {
+        "architecture": [StrOptions(set(ARCHITECTURES)), type],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
+        "augment": ["boolean"],
+        "time_mask": [Interval(Real, 0, 1, closed="both")],
+        "freq_mask": [Interval(Real, 0, 1, closed="both")],
+        "gain_db": [Interval(Real, 0, None, closed="left")],
+        "mixup": [Interval(Real, 0, None, closed="left")],
+        "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [str, torch.device],
+        "callbacks": [list, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    # skorch machinery that is part of the design here rather than a parameter.
+    iterator_train = DataLoader
+    iterator_valid = DataLoader
+    dataset = SkorchDataset
+    train_split = None
+    predict_nonlinearity = None
+    warm_start = False
+    compile = False
+    use_caching = False
+    torch_load_kwargs = None
+    classes = None
+    initialized_ = False
+    history_ = None
+    virtual_params_ = MappingProxyType({})
+
+    def __init__(self, architecture="resnet", *, max_epochs=30, batch_size=32, lr=2e-3,
+                 optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
+                 validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
+                 time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
+                 device="auto", callbacks=None, verbose=0, random_state=None, **kwargs):
+        self.architecture = architecture
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.dropout = dropout
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.augment = augment
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.gain_db = gain_db
+        self.mixup = mixup
+        self.chunk_frames = chunk_frames
+        self.device = device
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+        # skorch's prefixed parameters (module__width, optimizer__momentum, ...),
+        # checked by skorch when the net is initialised in fit.
+        self._params_to_validate = set(kwargs)
+        vars(self).update(kwargs)
+
+    __repr__ = BaseEstimator.__repr__
+
+    # ----------------------------------------------------------------- parameters
+    def _get_param_names(self):
+        declared = [
+            p.name for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.name != "self" and p.kind != p.VAR_KEYWORD
+        ]
+        prefixed = [k for k in vars(self)
+                    if k not in declared and not k.startswith("_") and not k.endswith("_")]
+        return sorted(declared + prefixed)
+
+    def set_params(self, **params):
+        """Set parameters, including skorch's prefixed ones (``module__width=32``).
+
+        Returns
+        -------
+        self : object
+        """
+        if "device" in params:
+            super().set_params(device=params.pop("device"))
+        if not params:
+            return self
+        if not self.initialized_:
+            return super().set_params(**params)
+        with self._on_device(self.device_):  # skorch re-initialises parts of a fitted net
+            return super().set_params(**params)
+
+    def _check_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        if isinstance(self.architecture, type) and not issubclass(self.architecture, nn.Module):
+            raise ValueError(
+                f"architecture must be one of {sorted(ARCHITECTURES)} or a torch.nn.Module "
+                f"subclass, got the class {self.architecture.__name__}"
+            )
+        if isinstance(self.optimizer, type) and not issubclass(
+            self.optimizer, torch.optim.Optimizer
+        ):
+            raise ValueError(
+                f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch.optim.Optimizer "
+                f"subclass, got the class {self.optimizer.__name__}"
+            )
+        return _resolve_device(self.device)
+
+    # ------------------------------------------------------------------- devices
+    @contextmanager
+    def _on_device(self, device):
+        """Let skorch's own code, which reads ``self.device``, see a concrete device."""
+        requested = self.device
+        self.device = device
+        try:
+            yield
+        finally:
+            self.device = requested
+
+    def infer(self, x, **fit_params):
+        """Run the network on one batch, on the device it was trained on."""
+        x = to_tensor(x, device=self.device_)
+        if x.ndim == 4:  # oneDNN's fast convolutions on CPU want channels-last memory
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.module_(x, **fit_params)
+
+    def __setstate__(self, state):
+        requested = state.get("device")
+        state["device"] = state.get("device_", "cpu")  # where the pickled tensors belong
+        super().__setstate__(state)  # falls back to the CPU when CUDA is missing
+        if "device_" in state:
+            self.device_ = self.device
+        self.device = requested
+
+    # ---------------------------------------------------------------------- data
+    def _validate_X(self, X, *, reset):
+        if isinstance(X, (list, tuple)) and X and all(np.ndim(x) == 2 for x in X) and (
+            len({np.shape(x) for x in X}) > 1
+        ):
+            X = stack_frames([np.asarray(x, dtype=np.float32) for x in X])
+        X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32,
+                          ensure_all_finite=False)
+        if X.ndim == 2:
+            X = X[:, :, None]  # a table of clip features: one frame per clip
+        if X.ndim != 3:
+            raise ValueError(
+                f"X must be spectrograms of shape (n_clips, n_mels, n_frames) or a table "
+                f"(n_clips, n_features), got an array of shape {X.shape}"
+            )
+        return X, frame_lengths(X)
+
+    def _validation_split(self, y, seed):
+        n = len(y)
+        n_valid = int(round(self.validation_fraction * n))
+        if n_valid == 0 or n - n_valid < 2:
+            return np.arange(n), np.arange(0)
+        splitter = ShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
+        if y.ndim == 1:
+            counts = np.bincount(y)
+            n_classes = np.count_nonzero(counts)
+            if counts[counts > 0].min() >= 2 and min(n_valid, n - n_valid) >= n_classes:
+                splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid,
+                                                  random_state=seed)
+        train, valid = next(splitter.split(np.zeros((n, 1)), y))
+        return np.sort(train), np.sort(valid)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, X, y, *, warm, classes=None):
+        device = self._check_params()
+        X, lengths = self._validate_X(X, reset=not warm)
+        y = self._encode_targets(y, warm=warm, classes=classes)
+        check_consistent_length(X, y)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        train, valid = self._validation_split(y, seed)
+        if not warm:
+            self.band_mean_, self.band_scale_ = band_statistics(X[train])
+            self.chunk_frames_ = int(self.chunk_frames or lengths[train].min())
+        self.validation_indices_ = valid
+        Z = normalise(X, self.band_mean_, self.band_scale_)
+        data = _FitData(
+            ClipDataset(Z[train], lengths[train], y[train], self.chunk_frames_, True),
+            ClipDataset(Z[valid], lengths[valid], y[valid], self.chunk_frames_, False)
+            if len(valid) else None,
+        )
+        self.device_ = device
+        with self._on_device(device), _seeded(seed, device):
+            if warm:
+                self.initialize_callbacks()
+            else:
+                self.initialize()
+            NeuralNet.partial_fit(self, data, None)
+        self._after_training(Z[valid], lengths[valid], y[valid])
+        return self
+
+    def _after_training(self, Z_valid, lengths_valid, y_valid):
+        """Hook for what needs the trained network and the validation clips."""
+
+    def check_data(self, X, y=None):
+        """Inputs are checked in fit; skorch's own inference of the classes is not needed."""
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """Return the training and validation datasets that fit prepared."""
+        return X.train, X.valid
+
+    def get_iterator(self, dataset, training=False):
+        """A DataLoader: training batches are shuffled, and a last batch of one dropped
+        (batch normalisation needs two clips); ``iterator_train__*`` overrides both."""
+        kwargs = {"batch_size": self.batch_size}
+        if training:
+            kwargs["shuffle"] = True
+            kwargs["drop_last"] = len(dataset) > self.batch_size and (
+                len(dataset) % self.batch_size == 1
+            )
+        kwargs.update(self.get_params_for("iterator_train" if training else "iterator_valid"))
+        iterator = self.iterator_train if training else self.iterator_valid
+        return iterator(dataset, **kwargs)
+
+    def _module_class(self):
+        if isinstance(self.architecture, str):
+            return ARCHITECTURES[self.architecture]
+        return self.architecture
+
+    def initialize_module(self):
+        """Build the network for ``len(classes_)`` outputs, passing ``dropout`` and the
+        ``module__*`` parameters to its constructor."""
+        cls = self._module_class()
+        kwargs = {"n_outputs": len(self.classes_)}
+        if _accepts(cls, "dropout"):
+            kwargs["dropout"] = self.dropout
+        kwargs.update(self.get_params_for("module"))
+        self.module_ = cls(**kwargs).to(memory_format=torch.channels_last)
+        return self
+
+    def initialize_optimizer(self, triggered_directly=None):
+        """AdamW (or the chosen optimizer) with weight decay on weights, not on biases or
+        batch-norm parameters; ``optimizer__*`` parameters go to its constructor."""
+        decay, no_decay = [], []
+        for _, param in self.get_all_learnable_params():
+            (decay if param.ndim > 1 else no_decay).append(param)
+        if isinstance(self.optimizer, str):
+            cls, defaults = _OPTIMIZERS[self.optimizer]
+        else:
+            cls, defaults = self.optimizer, {}
+        kwargs = {**defaults, "lr": self.lr, **self.get_params_for("optimizer")}
+        groups = [{"params": decay, "weight_decay": self.weight_decay},
+                  {"params": no_decay, "weight_decay": 0.0}]
+        self.optimizer_ = cls(groups, **kwargs)
+        return self
+
+    @property
+    def _default_callbacks(self):
+        validates = (len(self.validation_indices_) > 0 if hasattr(self, "validation_indices_")
+                     else self.validation_fraction > 0)
+        monitor = "valid_loss" if validates else "train_loss"
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            self._validation_score(),
+        ]
+        if validates and self.patience is not None:
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=True)))
+        if self.lr_schedule == "cosine":
+            callbacks.append(("lr_scheduler", LRScheduler(
+                "CosineAnnealingLR", T_max=self.max_epochs)))
+        elif self.lr_schedule == "plateau":
+            callbacks.append(("lr_scheduler", LRScheduler(
+                "ReduceLROnPlateau", monitor=monitor, factor=0.5,
+                patience=max(1, (self.patience or 8) // 2))))
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def train_step_single(self, batch, **fit_params):
+        """One training step, on an augmented batch when ``augment`` is True."""
+        Xi, yi = batch
+        if self.augment:
+            Xi, yi = SpecAugment(
+                time_mask=self.time_mask, freq_mask=self.freq_mask, gain_db=self.gain_db,
+                mixup=self.mixup,
+            )(Xi.to(self.device_), self._soft_targets(yi).to(self.device_),
+              band_scale=torch.from_numpy(self.band_scale_))
+        return super().train_step_single((Xi, yi), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion, plus ``l1`` times the sum of absolute weights while training."""
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if training and self.l1 > 0:
+            penalty = sum(p.abs().sum() for p in self.module_.parameters() if p.ndim > 1)
+            loss = loss + self.l1 * penalty
+        return loss
+
+    # ---------------------------------------------------------------- prediction
+    def _chunk_proba(self, Z, lengths):
+        """Average of the per-chunk probabilities of each clip."""
+        chunks, owner = chunk(Z, lengths, self.chunk_frames_)
+        proba = self._activation(self.forward(chunks)).double().numpy()
+        total = np.zeros((len(lengths), proba.shape[1]))
+        np.add.at(total, owner, proba)
+        return total / np.bincount(owner, minlength=len(lengths))[:, None]
+
+    def _proba(self, X):
+        check_is_fitted(self)
+        X, lengths = self._validate_X(X, reset=False)
+        return self._chunk_proba(normalise(X, self.band_mean_, self.band_scale_), lengths)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+_SHARED_PARAMETERS = """
+    architecture : {"resnet", "simple", "shortchunk"} or torch.nn.Module subclass, \
+default="resnet"
+        The network (see :mod:`sklearn_music.models`): "resnet", a small ResNet with skip
+        connections; "simple", the homework CNN (convolution, batch norm, ReLU and pooling
+        blocks); "shortchunk", the short-chunk CNN/ResNet of Won et al. (2020); or any
+        module class, built as ``cls(n_outputs=..., dropout=..., **module__params)``
+        (``dropout`` only if its constructor takes it) and called on float32 batches
+        ``(batch, 1, n_mels, n_frames)`` to return logits ``(batch, n_outputs)``.
+    max_epochs : int, default=30
+        Most passes over the training data.
+    batch_size : int, default=32
+        Clips per batch, in training and prediction.
+    lr : float, default=2e-3
+        Learning rate.
+    optimizer : {"adamw", "adam", "sgd"} or torch.optim.Optimizer subclass, default="adamw"
+        "sgd" uses Nesterov momentum 0.9. More arguments as ``optimizer__name=value``.
+    weight_decay : float, default=1e-2
+        L2 penalty on the weights (decoupled for AdamW); biases and batch-norm parameters
+        are not decayed.
+    l1 : float, default=0.0
+        L1 penalty: this times the sum of absolute weights is added to the training loss.
+    dropout : float, default=0.3
+        Dropout before the output layer, passed to the network.
+    validation_fraction : float, default=0.15
+        Share of the training clips held out (stratified by class where possible) to
+        monitor ``valid_loss`` for early stopping; 0 trains on all clips. The held-out
+        clips are in ``validation_indices_``.
+    patience : int or None, default=8
+        Stop when ``valid_loss`` has not improved for this many epochs, and restore the
+        weights of the best epoch. None trains ``max_epochs`` epochs and keeps the last
+        weights.
+    lr_schedule : {"cosine", "plateau"} or None, default="cosine"
+        "cosine" anneals the learning rate to 0 over ``max_epochs``; "plateau" halves it
+        when the monitored loss stalls for ``patience // 2`` epochs; None keeps it fixed.
+    augment : bool, default=True
+        Augment training batches with the four settings below (see
+        :class:`~sklearn_music.models.SpecAugment`).
+    time_mask : float, default=0.1
+        Largest fraction of frames hidden by a time mask (one per clip).
+    freq_mask : float, default=0.1
+        Largest fraction of mel bands hidden by a frequency mask (one per clip).
+    gain_db : float, default=6.0
+        Largest random gain in dB; assumes log-power (dB) input. 0 for other features.
+    mixup : float, default=0.2
+        Mixup's Beta(alpha, alpha) parameter; 0 disables mixup.
+    chunk_frames : int or None, default=None
+        Frames the network sees at once. Training draws a random crop of this length from
+        each longer clip (shorter clips are zero-padded); prediction averages over
+        consecutive chunks covering each clip. None uses the shortest training clip.
+    device : str, default="auto"
+        "auto" trains on CUDA when available, else on the CPU; or a torch device name.
+    callbacks : list of (str, skorch Callback) or None, default=None
+        More skorch callbacks, run after the built-in ones (timer, losses, validation
+        score, early stopping, learning-rate schedule, printing).
+    verbose : int, default=0
+        1 prints a line per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the validation split, the crops, shuffling, dropout and
+        augmentation; with an int, fitting twice on the CPU gives identical predictions.
+        PyTorch's global random state is left as it was."""
+
+_PREFIXED_PARAMETERS = """
+    **kwargs
+        skorch's prefixed parameters: ``module__*`` (network constructor, e.g.
+        ``module__width=32``), ``optimizer__*``, ``criterion__*``, ``iterator_train__*``,
+        ``iterator_valid__*`` and ``callbacks__<name>__*``."""
+
+_SHARED_ATTRIBUTES = """
+    module_ : torch.nn.Module
+        The trained network.
+    history : skorch History
+        Per-epoch ``train_loss``, ``valid_loss``, the validation score, ``event_lr`` and
+        timing; see :func:`sklearn_music.plotting.plot_training_curves`.
+    band_mean_, band_scale_ : ndarray of shape (n_features_in_,)
+        Per-band mean and standard deviation of the training spectrograms; inputs are
+        standardised with them in fit and predict.
+    chunk_frames_ : int
+        Frames per training crop and per prediction chunk.
+    validation_indices_ : ndarray of int
+        Rows of fit's X held out for validation.
+    device_ : str
+        Device the network lives on.
+    n_features_in_ : int
+        Mel bands (rows) of the spectrograms seen in fit."""
+
+
+class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
+    __doc__ = f"""A CNN on spectrograms that predicts one class per clip, trained with skorch.
+
+    A :class:`skorch.NeuralNetClassifier` with music defaults: softmax cross-entropy,
+    AdamW, cosine learning-rate annealing, early stopping on a stratified validation split
+    with the best weights restored, per-band input normalisation learned in fit, and
+    augmentation (masking, random gain, mixup) that makes a network trained on one set of
+    instruments generalise to another. Labels may be strings.
+
+    X is the 3-D output of :class:`~sklearn_music.MelSpectrogram`,
+    ``(n_clips, n_mels, n_frames)``, in dB. Clips of different lengths come NaN-padded
+    along the frame axis (a list of 2-D arrays is padded the same way): training crops
+    them, prediction averages over chunks. A 2-D table ``(n_clips, n_features)`` is read
+    as spectrograms of one frame, whose bands are the features.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS}{_PREFIXED_PARAMETERS}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of ``predict_proba``'s columns.{_SHARED_ATTRIBUTES}
+
+    See Also
+    --------
+    CNNTagger : Multi-label tagging with one sigmoid output per tag.
+    sklearn_music.models : The networks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_music import CNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 16, 16)).astype(np.float32)
+    >>> y = np.repeat(["flute", "guitar"], 20)
+    >>> X[y == "flute", :4] += 3.0  # flutes are louder in the lowest bands
+    >>> clf = CNNClassifier("simple", max_epochs=2, module__width=4, random_state=0)
+    >>> clf.fit(X, y).predict(X[:2]).tolist()
+    ['flute', 'flute']
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    criterion = nn.CrossEntropyLoss
+
+    def fit(self, X, y):
+        """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+            Spectrograms (NaN-padded when clips differ in length).
+        y : array-like of shape (n_clips,)
+            Class labels (strings or integers).
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        return self._fit(X, y, warm=False)
+
+    def partial_fit(self, X, y, classes=None):
+        """Train further on (X, y), keeping the weights, normalisation and classes.
+
+        On an unfitted classifier this is ``fit``. Useful to fine-tune a network trained
+        on rendered notes with a few real recordings. Runs ``max_epochs`` epochs, with
+        early stopping on a validation split of these clips.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+        y : array-like of shape (n_clips,)
+        classes : array-like of shape (n_classes,), default=None
+            All classes, when the first call's ``y`` does not show them all.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        return self._fit(X, y, warm=self.initialized_, classes=classes)
+
+    def _encode_targets(self, y, *, warm, classes):
+        y = validate_data(self, y=y, reset=False)
+        check_classification_targets(y)
+        if not warm:
+            known = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if len(known) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least two classes in y, got one "
+                    f"class: {known[0]!r}"
+                )
+            self.classes_inferred_ = known
+        index = np.searchsorted(self.classes_, y)
+        index = np.minimum(index, len(self.classes_) - 1)
+        unseen = self.classes_[index] != y
+        if unseen.any():
+            raise ValueError(
+                f"y contains labels not among classes_ {self.classes_.tolist()}: "
+                f"{np.unique(y[unseen]).tolist()}"
+            )
+        return index.astype(np.int64)
+
+    def _validation_score(self):
+        return ("valid_acc", ValidationScore("valid_acc", accuracy_from_logits))
+
+    def _soft_targets(self, y):
+        if self.mixup > 0:
+            return nn.functional.one_hot(y, len(self.classes_)).to(torch.float32)
+        return y
+
+    @staticmethod
+    def _activation(logits):
+        return torch.softmax(logits.double(), dim=1)
+
+    def predict_proba(self, X):
+        """Class probabilities, averaged over each clip's chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return self._proba(X)
+
+    def predict(self, X):
+        """The most probable class of each clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_clips,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
+    __doc__ = f"""A CNN on spectrograms that predicts any number of tags per clip, with skorch.
+
+    Multi-label tagging (instruments in a mixture, genres and moods of a song): one
+    network, one sigmoid output per tag, trained with binary cross-entropy
+    (``BCEWithLogitsLoss``). Targets are a 2-D 0/1 array, as
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes. Training and inputs are as
+    for :class:`CNNClassifier`; mixup blends the tag vectors of the mixed clips.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS}
+    threshold : float or "tuned", default=0.5
+        ``predict`` marks a tag present when its probability reaches this. "tuned" picks
+        per tag the threshold that maximises F1 on the validation split (tags with no
+        positive validation clip keep 0.5); it needs ``validation_fraction > 0``.{_PREFIXED_PARAMETERS}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_tags,)
+        Column indices of the tags, ``0 .. n_tags - 1``.
+    thresholds_ : ndarray of shape (n_tags,)
+        Per-tag decision thresholds used by ``predict``.{_SHARED_ATTRIBUTES}
+
+    See Also
+    --------
+    CNNClassifier : One class per clip.
+    sklearn.multioutput.MultiOutputClassifier : A classical estimator per tag, on pooled
+        features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_music import CNNTagger
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.integers(0, 2, size=(40, 3))
+    >>> X = rng.normal(size=(40, 12, 16)).astype(np.float32)
+    >>> X[:, :3] += 3.0 * Y[:, :, None]  # tag j lights up band j
+    >>> tagger = CNNTagger("simple", max_epochs=2, module__width=4, random_state=0)
+    >>> tagger.fit(X, Y).predict_proba(X[:5]).shape
+    (5, 3)
+    >>> tagger.predict(X[:5]).shape
+    (5, 3)
+    """
+
+    criterion = nn.BCEWithLogitsLoss
+
+    _parameter_constraints = {
+        **_SpectrogramNet._parameter_constraints,
+        "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"tuned"})],
+    }
+
+    def __init__(self, architecture="resnet", *, max_epochs=30, batch_size=32, lr=2e-3,
+                 optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
+                 validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
+                 time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
+                 threshold=0.5, device="auto", callbacks=None, verbose=0, random_state=None,
+                 **kwargs):
+        super().__init__(
+            architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+            optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
+            validation_fraction=validation_fraction, patience=patience,
+            lr_schedule=lr_schedule, augment=augment, time_mask=time_mask,
+            freq_mask=freq_mask, gain_db=gain_db, mixup=mixup, chunk_frames=chunk_frames,
+            device=device, callbacks=callbacks, verbose=verbose, random_state=random_state,
+            **kwargs,
+        )
+        self.threshold = threshold
+
+    def fit(self, X, y):
+        """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+            Spectrograms (NaN-padded when clips differ in length).
+        y : array-like of shape (n_clips, n_tags)
+            1 where a tag applies, else 0.
+
+        Returns
+        -------
+        self : CNNTagger
+        """
+        if self.threshold == "tuned" and self.validation_fraction == 0:
+            raise ValueError(
+                "threshold='tuned' picks thresholds on the validation split; set "
+                "validation_fraction > 0 or give a number"
+            )
+        return self._fit(X, y, warm=False)
+
+    def partial_fit(self, X, y):
+        """Train further on (X, y), keeping the weights, normalisation and tags.
+
+        On an unfitted tagger this is ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+        y : array-like of shape (n_clips, n_tags)
+
+        Returns
+        -------
+        self : CNNTagger
+        """
+        return self._fit(X, y, warm=self.initialized_)
+
+    def _encode_targets(self, y, *, warm, classes):
+        y = validate_data(self, y=y, reset=False, multi_output=True, y_numeric=False)
+        kind = type_of_target(y)
+        if np.ndim(y) != 2 or kind not in ("multilabel-indicator",):
+            raise ValueError(
+                f"{type(self).__name__} needs y as a 2-D 0/1 array (n_clips, n_tags), as "
+                f"MultiLabelBinarizer makes; got a {kind!r} target of shape {np.shape(y)}. "
+                "For one label per clip use CNNClassifier."
+            )
+        y = np.asarray(y)
+        if warm and y.shape[1] != len(self.classes_):
+            raise ValueError(f"y has {y.shape[1]} tags; the tagger was fitted with "
+                             f"{len(self.classes_)}")
+        self.classes_ = np.arange(y.shape[1])
+        return y.astype(np.float32)
+
+    def _validation_score(self):
+        return ("valid_auc", ValidationScore("valid_auc", roc_auc_from_logits))
+
+    @staticmethod
+    def _soft_targets(y):
+        return y
+
+    @staticmethod
+    def _activation(logits):
+        return torch.sigmoid(logits.double())
+
+    def _after_training(self, Z_valid, lengths_valid, y_valid):
+        self.thresholds_ = np.full(len(self.classes_), 0.5 if self.threshold == "tuned"
+                                   else float(self.threshold))
+        if self.threshold != "tuned" or len(y_valid) == 0:
+            return
+        proba = self._chunk_proba(Z_valid, lengths_valid)
+        candidates = np.linspace(0.05, 0.95, 19)
+        for j in np.flatnonzero(y_valid.max(axis=0) > 0):
+            scores = [f1_score(y_valid[:, j], proba[:, j] >= t, zero_division=0.0)
+                      for t in candidates]
+            self.thresholds_[j] = candidates[int(np.argmax(scores))]
+
+    def predict_proba(self, X):
+        """Probability of each tag, averaged over each clip's chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_tags)
+        """
+        return self._proba(X)
+
+    def predict(self, X):
+        """Tags whose probability reaches ``thresholds_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_clips, n_tags)
+            1 where a tag is predicted, else 0.
+        """
+        return (self.predict_proba(X) >= self.thresholds_).astype(np.int64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags
