@@ -3,6 +3,7 @@
 from ._home import clear_data_home, get_data_home
 from .audioset import load_audioset
 from .fma import load_fma
+from .folder import load_audio_folder
 from .generators import make_grooves, make_key_pieces, make_mixtures, make_notes
 from .gtzan import load_gtzan
 from .gtzan_splits import load_gtzan_split
@@ -16,6 +17,7 @@ __all__ = [
     "clear_data_home",
     "default_soundfont",
     "get_data_home",
+    "load_audio_folder",
     "load_audioset",
     "load_fma",
     "load_gtzan",
