@@ -13,7 +13,8 @@ from sklearn.model_selection import GroupKFold
 
 from sklearn_music import load_audio
 from sklearn_music.datasets import clear_data_home, get_data_home, load_gtzan, load_nsynth
-from sklearn_music.datasets.generators import FAMILIES, KEY_NAMES
+from sklearn_music.datasets.generators import FAMILIES
+from sklearn_music.features.key_profiles import KEY_NAMES
 
 GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop",
           "reggae", "rock"]

@@ -15,12 +15,12 @@ from sklearn_music.datasets.generators import (
     FAMILIES,
     FAMILY_PITCHES,
     FAMILY_PROGRAMS,
-    KEY_NAMES,
     PROGRESSIONS,
     _chord,
     _voicing,
 )
 from sklearn_music.datasets.soundfont import render_clips
+from sklearn_music.features.key_profiles import KEY_NAMES
 
 FLUID = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 SHORT = dict(duration=1.0, note_duration=0.6)

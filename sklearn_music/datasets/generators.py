@@ -15,10 +15,11 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ..features.key_profiles import KEY_NAMES, PITCH_CLASSES
 from .soundfont import check_soundfont, render_clips, sounding
 
 __all__ = ["make_notes", "make_mixtures", "make_key_pieces", "make_grooves", "FAMILIES",
-           "KEY_NAMES", "PROGRESSIONS", "STYLES"]
+           "PROGRESSIONS", "STYLES"]
 
 # NSynth's 11 instrument families, in NSynth's own index order (which is alphabetical).
 FAMILIES = ("bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ", "reed",
@@ -457,9 +458,6 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
 # ---------------------------------------------------------------------------------------
 # Pieces in a known key
 
-PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-#: The 24 keys, spelt as KeyEstimator and mir_eval spell them: C major ... B minor.
-KEY_NAMES = tuple(f"{name} {mode}" for mode in ("major", "minor") for name in PITCH_NAMES)
 _SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 # Chord progressions as scale degrees (0 = tonic). In minor the dominant (degree 4) is a
 # major chord, with the harmonic minor's raised leading tone, as in common practice; that
@@ -487,7 +485,7 @@ _WET_GAP = 1.5  # seconds after a clip with reverb: its tail dies by about 90 dB
 
 def _key_parts(key):
     tonic, mode = key.split()
-    return PITCH_NAMES.index(tonic), mode
+    return PITCH_CLASSES.index(tonic), mode
 
 
 def _check_keys(keys):
@@ -619,7 +617,7 @@ def _piece(rng, key, tempo, duration):
     parts = [p for p in (chords, bass, melody) if p is not None]
     events = [e for p in parts for e in p.events if e[0] < duration]
     programs = tuple(int(p.events[0][1].program) for p in parts)
-    return events, dict(tonic=PITCH_NAMES[tonic], mode=mode, tempo=tempo, meter=meter,
+    return events, dict(tonic=PITCH_CLASSES[tonic], mode=mode, tempo=tempo, meter=meter,
                         progression=name, programs=programs)
 
 
@@ -653,9 +651,9 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
     n_samples : int, default=100
         Number of pieces.
     keys : list of str or None, default=None
-        Keys to draw from, spelt as in ``KEY_NAMES`` ("C major", "C# major", ..., "Eb minor",
-        "B minor", the spelling of :class:`~sklearn_music.KeyEstimator`, which mir_eval
-        reads); None means all 24.
+        Keys to draw from, spelt as in :data:`~sklearn_music.features.key_profiles.KEY_NAMES`
+        ("C major", "C# major", ..., "Eb minor", "B minor": the spelling KeyEstimator
+        predicts and mir_eval reads); None means all 24.
     tempo_range : (float, float), default=(60.0, 160.0)
         Tempi in BPM, drawn uniformly.
     duration : float, default=10.0

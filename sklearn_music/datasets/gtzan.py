@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import AUDIO_EXTENSIONS, build_result, check_root
-from .generators import PITCH_NAMES
+from ..features.key_profiles import PITCH_CLASSES
 
 __all__ = ["load_gtzan"]
 
@@ -14,7 +14,7 @@ _DATASET = "GTZAN"
 _CLIP = re.compile(r"^(?P<genre>[A-Za-z0-9_-]+)\.(?P<index>\d+)$")
 # Lerch's key annotations count pitch classes from A: 0 = A major ... 11 = G# major,
 # 12 = A minor ... 23 = G# minor, -1 = modulating or unknown.
-_LERCH_TONICS = tuple(PITCH_NAMES[(9 + k) % 12] for k in range(12))
+_LERCH_TONICS = tuple(PITCH_CLASSES[(9 + k) % 12] for k in range(12))
 
 DESCR = """GTZAN
 =====
