@@ -192,6 +192,8 @@ def test_make_mixtures_frame_and_errors(tmp_path):
                         output_dir=tmp_path, random_state=0, **SHORT)
     assert list(mix.target.columns) == ["bass", "reed"] and mix.target.to_numpy().all()
     assert all(os.path.isfile(p) for p in mix.paths)
+    everything = make_mixtures(2, n_families=11, random_state=0, **SHORT)
+    assert everything.target.all() and all(len(p) == 11 for p in everything.programs)
     with pytest.raises(ValueError, match="up to 3 families.*only 2"):
         make_mixtures(2, families=["bass", "reed"], n_families=(1, 3))
     with pytest.raises(ValueError, match="n_families"):

@@ -103,16 +103,19 @@ def _check_families(families):
 
 def _check_midi_values(values, name, low=0):
     values = np.asarray(values).ravel()
-    if values.size == 0 or values.dtype.kind not in "iu" or values.min() < low or values.max() > 127:
+    if values.size == 0 or values.dtype.kind not in "iu" or not low <= values.min() \
+            or values.max() > 127:
         raise ValueError(f"{name} must be a non-empty list of integers in [{low}, 127], got "
                          f"{values.tolist()!r}")
     return values
 
 
 def _draw_sounding(rng, draw, n, soundfont):
-    """Call ``draw(i)`` -> (program, pitch, velocity) for i in range(n), drawing again each
-    note the SoundFont has no sample for (outside an instrument's key or velocity ranges),
-    so that no note is silent. Returns an (n, 3) int array."""
+    """Draw n notes, (program, pitch, velocity) = ``draw(i)``, none of them silent.
+
+    A note the SoundFont has no sample for (outside an instrument's key or velocity
+    ranges) is drawn again. Returns an (n, 3) int array.
+    """
     notes = np.zeros((n, 3), dtype=int)
     todo = np.arange(n)
     for _ in range(_MAX_DRAWS):
@@ -432,7 +435,8 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
     programs, pitches = [[] for _ in range(n_samples)], [[] for _ in range(n_samples)]
     for (i, _), (program, pitch, velocity) in zip(parts, notes):
         onset = rng.uniform(0, 0.05)
-        clips[i] += _note_events(len(programs[i]), program, pitch, velocity, onset, end, dry=True)
+        channel = len(programs[i]) + (len(programs[i]) >= 9)  # channel 10 (9) is drums
+        clips[i] += _note_events(channel, program, pitch, velocity, onset, end, dry=True)
         programs[i].append(int(program))
         pitches[i].append(int(pitch))
     programs, pitches = [tuple(p) for p in programs], [tuple(p) for p in pitches]
@@ -599,21 +603,21 @@ def _piece(rng, key, tempo, duration):
             scale = [(tonic + d) % 12 for d in _SCALES[mode]]
             if mode == "minor" and degree == 4:
                 scale[6] = (tonic + 11) % 12
-            t, end = t0, t0 + chord_beats * beat
-            while t < end - 1e-6:
-                length = beat * rng.choice([0.5, 1.0, 1.0, 2.0]) if t - t0 < beat * 2 else beat
-                length = min(length, end - t)
-                if (t - t0) % beat < 1e-6:
+            half = 0  # position in the chord, in half beats
+            while half < 2 * chord_beats:
+                length = int(rng.choice([1, 2, 2, 4])) if half < 4 else 2
+                length = min(length, 2 * chord_beats - half)
+                if half % 2 == 0:
                     targets = [p for p in range(melody_pitch - 7, melody_pitch + 8)
                                if p % 12 in pcs[:3]]
                 else:
-                    steps = [p for p in range(melody_pitch - 4, melody_pitch + 5)
-                             if p % 12 in scale and p != melody_pitch]
-                    targets = steps or [melody_pitch]
+                    targets = [p for p in range(melody_pitch - 4, melody_pitch + 5)
+                               if p % 12 in scale and p != melody_pitch]
                 melody_pitch = int(np.clip(rng.choice(targets), 55, 91))
                 if rng.rand() > 0.1:  # an occasional rest
-                    melody.note(melody_pitch, t, length * 0.9, rng.randint(75, 115))
-                t += length
+                    melody.note(melody_pitch, t0 + half * beat / 2, length * beat / 2 * 0.9,
+                                rng.randint(75, 115))
+                half += length
     parts = [p for p in (chords, bass, melody) if p is not None]
     events = [e for p in parts for e in p.events if e[0] < duration]
     programs = tuple(int(p.events[0][1].program) for p in parts)
