@@ -54,13 +54,18 @@ def cmd_demo(args):
 def cmd_extract(args):
     import numpy as np
 
-    from .pipelines import make_feature_union
+    from sklearn.pipeline import make_pipeline
+
+    from .io import AudioLoader
+    from .pipelines import extract_with_progress, make_feature_union
 
     files = _audio_files(args.inputs)
-    union = make_feature_union(sr=args.sr, duration=args.duration, n_jobs=args.n_jobs,
+    union = make_feature_union(sr=args.sr, n_jobs=args.n_jobs,
                                features=args.features.split(","), stats=args.stats.split(","))
-    union.set_output(transform="pandas")
-    table = _transform_with_progress(union.fit(files[:1]), files, progress=not args.json)
+    extractor = make_pipeline(AudioLoader(sr=args.sr, duration=args.duration,
+                                          n_jobs=args.n_jobs), union)
+    extractor.set_output(transform="pandas")
+    table = extract_with_progress(extractor, files, progress=not args.json)
     table.insert(0, "path", np.asarray(files))
     from ._atomic import atomic_path
 
@@ -70,18 +75,6 @@ def cmd_extract(args):
     _print_json(summary) if args.json else print(
         f"wrote {summary['features']} features of {summary['files']} files to {args.out}"
     )
-
-
-def _transform_with_progress(transformer, files, *, progress, batch_size=16):
-    import pandas as pd
-    from tqdm.auto import tqdm
-
-    parts = []
-    with tqdm(total=len(files), unit="clip", desc="features", disable=not progress) as bar:
-        for start in range(0, len(files), batch_size):
-            parts.append(transformer.transform(files[start:start + batch_size]))
-            bar.update(len(parts[-1]))
-    return pd.concat(parts, ignore_index=True)
 
 
 def cmd_train(args):

@@ -242,6 +242,21 @@ class AudioLoader(TransformerMixin, BaseEstimator):
             return np.stack(waves)
         return waves
 
+    def set_output(self, *, transform=None):
+        """Accept a Pipeline-wide output setting; waveforms stay NumPy arrays.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            Ignored: a waveform is not a table. Steps that make tables (for example
+            :class:`~sklearn_music.Pooling`) follow the setting.
+
+        Returns
+        -------
+        self : AudioLoader
+        """
+        return self
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
