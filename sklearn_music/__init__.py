@@ -5,10 +5,14 @@ work in Pipelines, CNNs trained through skorch, and key and tempo estimators.
 """
 
 from .exceptions import AudioError
+from .features import (Chroma, KeyFeatures, MelSpectrogram, MFCC, Pooling, SpectralFeatures,
+                       TempoFeatures)
 from .io import AudioLoader, load_audio
 from .neural import CNNClassifier, CNNTagger
 
 __version__ = "0.1.0"
 
 __all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagger",
+           "MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
+           "TempoFeatures", "Pooling",
            "__version__"]

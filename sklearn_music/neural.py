@@ -11,7 +11,8 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 """
 
 import inspect
-from contextlib import contextmanager
+import os
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 from types import MappingProxyType
 
@@ -68,6 +69,17 @@ def _seeded(seed, device):
         yield
 
 
+@contextmanager
+def _torch_threads(n_jobs):
+    """Run PyTorch on ``n_jobs`` CPU threads inside, as many as before outside."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _accepts(cls, name):
     params = inspect.signature(cls).parameters
     return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -109,6 +121,7 @@ class _SpectrogramNet:
         "mixup": [Interval(Real, 0, None, closed="left")],
         "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, torch.device],
+        "n_jobs": [Integral, None],
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -133,7 +146,8 @@ class _SpectrogramNet:
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
-                 device="auto", callbacks=None, verbose=0, random_state=None, **kwargs):
+                 device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
+                 **kwargs):
         self.architecture = architecture
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -152,6 +166,7 @@ class _SpectrogramNet:
         self.mixup = mixup
         self.chunk_frames = chunk_frames
         self.device = device
+        self.n_jobs = n_jobs
         self.callbacks = callbacks
         self.verbose = verbose
         self.random_state = random_state
@@ -179,8 +194,9 @@ class _SpectrogramNet:
         -------
         self : object
         """
-        if "device" in params:
-            super().set_params(device=params.pop("device"))
+        # Plain attributes for skorch too: no re-initialisation of the net's parts.
+        plain = {key: params.pop(key) for key in ("device", "callbacks") if key in params}
+        BaseEstimator.set_params(self, **plain)
         if not params:
             return self
         if not self.initialized_:
@@ -208,6 +224,9 @@ class _SpectrogramNet:
         return _resolve_device(self.device)
 
     # ------------------------------------------------------------------- devices
+    def _threads(self):
+        return nullcontext() if self.n_jobs is None else _torch_threads(self.n_jobs)
+
     @contextmanager
     def _on_device(self, device):
         """Let skorch's own code, which reads ``self.device``, see a concrete device."""
@@ -271,6 +290,9 @@ class _SpectrogramNet:
         X, lengths = self._validate_X(X, reset=not warm)
         y = self._encode_targets(y, warm=warm, classes=classes)
         check_consistent_length(X, y)
+        if len(y) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 clips to train, got 1 "
+                             "sample")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         train, valid = self._validation_split(y, seed)
         if not warm:
@@ -284,7 +306,7 @@ class _SpectrogramNet:
             if len(valid) else None,
         )
         self.device_ = device
-        with self._on_device(device), _seeded(seed, device):
+        with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
                 self.initialize_callbacks()
             else:
@@ -350,25 +372,30 @@ class _SpectrogramNet:
 
     @property
     def _default_callbacks(self):
-        validates = (len(self.validation_indices_) > 0 if hasattr(self, "validation_indices_")
-                     else self.validation_fraction > 0)
-        monitor = "valid_loss" if validates else "train_loss"
+        # Also built by get_params(deep=True), before fit validates the parameters: values
+        # of the wrong type count as switched off here and are reported by fit.
+        if hasattr(self, "validation_indices_"):
+            validates = len(self.validation_indices_) > 0
+        else:
+            validates = isinstance(self.validation_fraction, Real) and self.validation_fraction > 0
+        patience = self.patience if isinstance(self.patience, Integral) else None
+        schedule = self.lr_schedule if isinstance(self.lr_schedule, str) else None
         callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             self._validation_score(),
         ]
-        if validates and self.patience is not None:
+        if validates and patience is not None:
             callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=True)))
-        if self.lr_schedule == "cosine":
+                monitor="valid_loss", patience=patience, load_best=True)))
+        if schedule == "cosine":
             callbacks.append(("lr_scheduler", LRScheduler(
                 "CosineAnnealingLR", T_max=self.max_epochs)))
-        elif self.lr_schedule == "plateau":
+        elif schedule == "plateau":
             callbacks.append(("lr_scheduler", LRScheduler(
-                "ReduceLROnPlateau", monitor=monitor, factor=0.5,
-                patience=max(1, (self.patience or 8) // 2))))
+                "ReduceLROnPlateau", monitor="valid_loss" if validates else "train_loss",
+                factor=0.5, patience=max(1, (patience or 8) // 2))))
         callbacks.append(("print_log", PrintLog()))
         return callbacks
 
@@ -403,7 +430,8 @@ class _SpectrogramNet:
     def _proba(self, X):
         check_is_fitted(self)
         X, lengths = self._validate_X(X, reset=False)
-        return self._chunk_proba(normalise(X, self.band_mean_, self.band_scale_), lengths)
+        with self._threads():
+            return self._chunk_proba(normalise(X, self.band_mean_, self.band_scale_), lengths)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -463,6 +491,9 @@ default="resnet"
         consecutive chunks covering each clip. None uses the shortest training clip.
     device : str, default="auto"
         "auto" trains on CUDA when available, else on the CPU; or a torch device name.
+    n_jobs : int or None, default=None
+        CPU threads PyTorch uses in fit and predict (-1: all cores); None leaves PyTorch's
+        setting alone. On a busy machine, 1 avoids threads waiting for each other.
     callbacks : list of (str, skorch Callback) or None, default=None
         More skorch callbacks, run after the built-in ones (timer, losses, validation
         score, early stopping, learning-rate schedule, printing).
@@ -638,7 +669,8 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
         y : ndarray of shape (n_clips,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
@@ -696,16 +728,16 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
-                 threshold=0.5, device="auto", callbacks=None, verbose=0, random_state=None,
-                 **kwargs):
+                 threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
+                 random_state=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
             lr_schedule=lr_schedule, augment=augment, time_mask=time_mask,
             freq_mask=freq_mask, gain_db=gain_db, mixup=mixup, chunk_frames=chunk_frames,
-            device=device, callbacks=callbacks, verbose=verbose, random_state=random_state,
-            **kwargs,
+            device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
+            random_state=random_state, **kwargs,
         )
         self.threshold = threshold
 
@@ -730,7 +762,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             )
         return self._fit(X, y, warm=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, classes=None):
         """Train further on (X, y), keeping the weights, normalisation and tags.
 
         On an unfitted tagger this is ``fit``.
@@ -739,6 +771,9 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         ----------
         X : array-like of shape (n_clips, n_mels, n_frames) or (n_clips, n_features)
         y : array-like of shape (n_clips, n_tags)
+        classes : None
+            Ignored: the tags are the columns of ``y``. Accepted for scikit-learn's
+            ``partial_fit(X, y, classes)`` convention.
 
         Returns
         -------
@@ -748,14 +783,14 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
 
     def _encode_targets(self, y, *, warm, classes):
         y = validate_data(self, y=y, reset=False, multi_output=True, y_numeric=False)
-        kind = type_of_target(y)
-        if np.ndim(y) != 2 or kind not in ("multilabel-indicator",):
+        y = np.asarray(y)
+        if y.ndim != 2 or not np.isin(y, (0, 1)).all():
             raise ValueError(
                 f"{type(self).__name__} needs y as a 2-D 0/1 array (n_clips, n_tags), as "
-                f"MultiLabelBinarizer makes; got a {kind!r} target of shape {np.shape(y)}. "
-                "For one label per clip use CNNClassifier."
+                f"MultiLabelBinarizer makes; got a {type_of_target(y)!r} target of shape "
+                f"{y.shape}. For one label per clip use CNNClassifier; a tagger takes one 0/1 "
+                "column per class."
             )
-        y = np.asarray(y)
         if warm and y.shape[1] != len(self.classes_):
             raise ValueError(f"y has {y.shape[1]} tags; the tagger was fitted with "
                              f"{len(self.classes_)}")

@@ -12,14 +12,32 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_music
 from sklearn_music import AudioLoader
+from sklearn_music.features import (MFCC, Chroma, KeyFeatures, MelSpectrogram, Pooling,
+                                    SpectralFeatures, TempoFeatures)
 
 # Parameters that keep the checks fast; the checks feed tiny random "waveforms".
 ESTIMATORS = [
     AudioLoader(),
+    MelSpectrogram(n_mels=16),
+    MFCC(n_mfcc=5, n_mels=16, deltas=2),
+    Chroma(),
+    SpectralFeatures(),
+    KeyFeatures(kind="stft"),  # the CQT costs ~50 s over the checks' many tiny clips
+    TempoFeatures(),
+    Pooling(stats=("mean", "std", "median", "p10")),
 ]
 
 # {class name: {check name: reason}}
 EXPECTED_FAILED_CHECKS = {
+    **{
+        name: {
+            "check_n_features_in_after_fitting": (
+                "clips of any length are valid: the number of samples is not fixed by fit"
+            )
+        }
+        for name in ("MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
+                     "TempoFeatures")
+    },
     "AudioLoader": {
         "check_n_features_in_after_fitting": (
             "clips of any length are valid: the number of samples is not fixed by fit"
