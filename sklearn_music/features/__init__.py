@@ -1,1 +1,22 @@
-"""Feature transformers: audio in, frame-level (3-D) or clip-level (2-D) features out."""
+"""Feature transformers: audio in, frame-level (3-D) or clip-level (2-D) features out.
+
+Frame-level (n_clips, n_features, n_frames): :class:`MelSpectrogram`, :class:`MFCC`,
+:class:`Chroma`, :class:`SpectralFeatures`. Clip-level (n_clips, n_features):
+:class:`KeyFeatures`, :class:`TempoFeatures`. :class:`Pooling` turns frames into a 2-D
+table with named columns.
+"""
+
+from .pooling import Pooling
+from .rhythm import TempoFeatures
+from .spectral import MFCC, MelSpectrogram, SpectralFeatures
+from .tonal import Chroma, KeyFeatures
+
+__all__ = [
+    "Chroma",
+    "KeyFeatures",
+    "MFCC",
+    "MelSpectrogram",
+    "Pooling",
+    "SpectralFeatures",
+    "TempoFeatures",
+]

@@ -4,22 +4,38 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
 from .._frames import stack_frames
 from .._input import as_waveforms, is_path_list
 
-__all__ = ["AudioFeatureTransformer", "FrameTransformer"]
+__all__ = ["AudioFeatureTransformer", "ClipTransformer", "FrameTransformer", "frame_count",
+           "pad_for_stft"]  # fmt: skip
+
+
+def frame_count(n_samples, hop_length):
+    """Frames of a centred STFT (librosa's default, ``center=True``) of ``n_samples``."""
+    return 1 + n_samples // hop_length
+
+
+def pad_for_stft(y, n_fft):
+    """Zero-pad a clip shorter than ``n_fft`` to ``n_fft`` samples.
+
+    A centred STFT pads the signal with zeros anyway, so the frames of the clip itself are
+    unchanged (crop the result to :func:`frame_count` of the original length); librosa
+    only stops warning that ``n_fft`` is too large for the signal.
+    """
+    return y if len(y) >= n_fft else np.pad(y, (0, n_fft - len(y)))
 
 
 class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
     """Base class of transformers that compute features from audio, one clip at a time.
 
-    Subclasses set ``_parameter_constraints``, implement ``_features_one(y)`` returning
-    the features of one float32 waveform, ``_feature_names()``, and ``_stack(list)``.
-    ``fit`` only validates: these transformers learn nothing from data, so a Pipeline
+    Subclasses extend ``_parameter_constraints``, implement ``_features_one(y)`` returning
+    the features of one float32 waveform, ``_feature_names()``, and ``_stack(list)``;
+    relations between parameters are checked in ``_check_params``. These transformers are
+    stateless: ``fit`` only validates, and ``transform`` works without it, so a Pipeline
     can be cloned and refitted without recomputing anything but the features.
     """
 
@@ -28,6 +44,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the parameters (and X when it holds waveforms); nothing is learned.
 
@@ -44,7 +61,6 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        self._validate_params()
         self._check_params()
         if not is_path_list(X):
             as_waveforms(X, sr=self.sr)
@@ -66,7 +82,8 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         ndarray
             The features; see the class docstring for the shape.
         """
-        check_is_fitted(self, "n_output_features_")
+        self._validate_params()
+        self._check_params()
         waves = as_waveforms(X, sr=self.sr, n_jobs=self.n_jobs)
         features = Parallel(n_jobs=self.n_jobs)(delayed(self._features_one)(w) for w in waves)
         return self._stack(features)
@@ -83,17 +100,40 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         ndarray of str
         """
-        check_is_fitted(self, "n_output_features_")
+        self._validate_params()
+        self._check_params()
         return np.asarray(self._feature_names(), dtype=object)
 
     def _check_params(self):
         """Check relations between parameters; subclasses raise ValueError on conflicts."""
 
+    def _check_frequency_range(self, fmin, fmax):
+        """Raise ValueError unless 0 <= fmin < fmax <= sr / 2 (fmax None means sr / 2)."""
+        nyquist = self.sr / 2
+        top = nyquist if fmax is None else fmax
+        if top > nyquist:
+            raise ValueError(f"fmax={fmax} Hz is above the Nyquist frequency sr/2={nyquist} Hz")
+        if fmin >= top:
+            raise ValueError(f"fmin={fmin} Hz must be below fmax={top} Hz")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.requires_fit = False
         return tags
+
+
+class ClipTransformer(AudioFeatureTransformer):
+    """Base class of transformers with one row of named features per clip: 2-D output.
+
+    ``_features_one(y)`` returns a 1-D vector; the output is float32 of shape
+    (n_clips, n_output_features_) and follows ``set_output`` (pandas, polars).
+    """
+
+    def _stack(self, features):
+        n_out = len(self._feature_names())
+        return np.asarray(features, dtype=np.float32).reshape(len(features), n_out)
 
 
 class FrameTransformer(AudioFeatureTransformer):
@@ -110,7 +150,7 @@ class FrameTransformer(AudioFeatureTransformer):
 
     def _stack(self, features):
         return stack_frames(
-            features,
+            [f.astype(np.float32, copy=False) for f in features],
             feature_names=self._feature_names(),
             n_frames=getattr(self, "n_frames", None),
         )
