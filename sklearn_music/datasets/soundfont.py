@@ -269,7 +269,13 @@ def sounding(notes, soundfont=None):
     Returns
     -------
     sounding : ndarray of bool
-        One answer per pair.
+        One answer per note.
+
+    Examples
+    --------
+    >>> from sklearn_music.datasets.soundfont import sounding
+    >>> sounding([(0, 60, 100), (None, 38, 100), (None, 5, 100)])  # piano C4, snare, no drum
+    array([ True,  True, False])
     """
     path = check_soundfont(soundfont)
     stat = os.stat(path)
@@ -357,6 +363,16 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     -------
     waveforms : ndarray of shape (n_clips, round(duration * sr)), dtype float32, or None
         None when ``paths`` is given.
+
+    Examples
+    --------
+    >>> import mido
+    >>> from sklearn_music.datasets.soundfont import render_clips
+    >>> def note(pitch):
+    ...     return [(0.0, mido.Message("note_on", note=pitch, velocity=100)),
+    ...             (0.5, mido.Message("note_off", note=pitch))]
+    >>> render_clips([note(60), note(64), note(67)], duration=1.0, sr=8000).shape
+    (3, 8000)
     """
     path = check_soundfont(soundfont)
     clip_ticks = int(round(duration * TICKS_PER_SECOND))
