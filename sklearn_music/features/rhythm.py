@@ -58,8 +58,9 @@ class TempoFeatures(ClipTransformer):
     - ``tempo``: the global tempo in BPM (:func:`librosa.feature.tempo` on that tempogram);
     - ``onset_strength_mean``, ``onset_strength_std``: how percussive and how even;
     - ``onset_rate``: detected onsets per second;
-    - ``pulse_clarity``: the highest autocorrelation at a tempo of 30-300 BPM, near 1 for a
-      steady beat, near 0 for free rhythm;
+    - ``pulse_clarity``: how far the highest autocorrelation at a tempo of 30-300 BPM
+      stands above the median there; near 1 for a click track, near 0 for noise or free
+      rhythm (the onset envelope is not centred, so the raw peak alone is high for both);
     - ``tempogram_ratio_<note>``: the autocorrelation at 13 metrical multiples of the tempo
       (sixteenth, dotted sixteenth, eighth triplet, eighth, ..., whole note), the spectral
       rhythm pattern of Peeters (2005) with the factors of Prockup et al. (2015), taken
@@ -111,8 +112,8 @@ class TempoFeatures(ClipTransformer):
         )[0]
         mean_tempogram = tempogram.mean(axis=1)
         bpm = librosa.tempo_frequencies(len(mean_tempogram), sr=sr, hop_length=hop)
-        in_range = (bpm >= _PULSE_RANGE_BPM[0]) & (bpm <= _PULSE_RANGE_BPM[1])
-        pulse_clarity = mean_tempogram[in_range].max(initial=0.0)
+        beat_range = mean_tempogram[(bpm >= _PULSE_RANGE_BPM[0]) & (bpm <= _PULSE_RANGE_BPM[1])]
+        pulse_clarity = beat_range.max() - np.median(beat_range) if beat_range.size else 0.0
         ratios = librosa.f0_harmonics(
             mean_tempogram[:, None], f0=np.array([tempo]), freqs=bpm,
             harmonics=list(_RATIOS.values()),
