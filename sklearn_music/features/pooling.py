@@ -112,7 +112,13 @@ class Pooling(TransformerMixin, BaseEstimator):
     def _validate_frames(self, X, reset):
         """Return X as a float 3-D array; record or check the number and names of rows."""
         names = getattr(X, "feature_names", None)
-        if _ndim(X) == 3:
+        ndim = _ndim(X)
+        if ndim is not None and ndim > 3:
+            raise ValueError(
+                "Pooling expects frames of shape (n_clips, n_features, n_frames) or a 2-D "
+                f"table (n_clips, n_features), got an array with {ndim} dimensions"
+            )
+        if ndim == 3:
             X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32),
                             ensure_all_finite="allow-nan", input_name="X")  # fmt: skip
             if reset:
