@@ -8,6 +8,7 @@ from .exceptions import AudioError
 from .features import (Chroma, KeyFeatures, MelSpectrogram, MFCC, Pooling, SpectralFeatures,
                        TempoFeatures)
 from .io import AudioLoader, load_audio
+from .mir import ChordEstimator, KeyEstimator, TempoEstimator
 from .neural import CNNClassifier, CNNTagger
 
 __version__ = "0.1.0"
@@ -15,4 +16,4 @@ __version__ = "0.1.0"
 __all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagger",
            "MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
            "TempoFeatures", "Pooling",
-           "__version__"]
+           "KeyEstimator", "TempoEstimator", "ChordEstimator", "__version__"]

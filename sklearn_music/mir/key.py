@@ -1,0 +1,255 @@
+"""Global key estimation: chroma of the harmonic part matched against 24 key profiles."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from ..features.key_profiles import KEY_NAMES, key_profiles
+from ..metrics import _parse_key
+from ._chroma import CHROMA_KINDS, chroma_frames
+from ._clips import check_clips
+
+__all__ = ["KeyEstimator", "TRIAD_PROFILE"]
+
+
+def _triad_profile(third, scale):
+    profile = np.zeros(12)
+    profile[list(scale)] = 0.4  # the scale
+    profile[[0, third, 7]] = [1.0, 0.7, 0.8]  # the tonic triad above it
+    return profile
+
+
+#: Major and minor profiles (rows; columns C, C#, ..., B for a key on C): the tonic triad
+#: (tonic 1.0, fifth 0.8, third 0.7) over the rest of the diatonic scale (0.4, natural minor
+#: for minor keys) and nothing outside it. Audio chroma of popular music is dominated by
+#: the chords, not by the melodic statistics that Krumhansl's and Temperley's profiles
+#: measure, and the triad profile suits it better (see docs/key-tempo-chords.md).
+TRIAD_PROFILE = np.array(
+    [_triad_profile(4, (0, 2, 4, 5, 7, 9, 11)), _triad_profile(3, (0, 2, 3, 5, 7, 8, 10))]
+)
+
+_PROFILES = {
+    "triad": TRIAD_PROFILE,
+    "krumhansl": key_profiles("krumhansl"),
+    "temperley": key_profiles("temperley"),
+}
+
+
+def _major_minor(profiles):
+    """(2, 12) major and minor profiles from a (2, 12) or (24, 12) array."""
+    profiles = np.asarray(profiles, dtype=float)
+    return profiles[[0, 12]] if profiles.shape[0] == 24 else profiles
+
+
+def _unit(x):
+    """Centred and scaled to unit norm along the last axis (correlation = dot product)."""
+    x = x - x.mean(axis=-1, keepdims=True)
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def _key_templates(profiles):
+    """(24, 12) unit templates in KEY_NAMES order from (2, 12) major/minor profiles in C."""
+    rolled = [np.roll(profiles[mode], tonic) for mode in (0, 1) for tonic in range(12)]
+    return _unit(np.array(rolled))
+
+
+def _key_index(label):
+    """Index into KEY_NAMES of a key label (a name or a whole number 0-23); -1 for unknown."""
+    if isinstance(label, Real) and float(label).is_integer():
+        if not -1 <= label < 24:
+            raise ValueError(f"integer key labels must be 0-23 (or -1 for unknown), got {label}")
+        return int(label)
+    tonic, mode = _parse_key(label)
+    if tonic is None:
+        return -1
+    if mode == "other":
+        raise ValueError(f"key label {label!r}: only major and minor keys can be learned")
+    return tonic + (12 if mode == "minor" else 0)
+
+
+class KeyEstimator(ClassifierMixin, BaseEstimator):
+    """Global key of each clip, one of the 24 major and minor keys.
+
+    The chroma of the harmonic part of the clip (tuning estimated, percussion removed by
+    median-filtering HPSS) is averaged over time and correlated with a profile of each key;
+    the best-correlated key wins (Krumhansl-Schmuckler key finding). Without labels the
+    profiles are templates (``profile``); ``fit`` with labels learns a major and a minor
+    profile from the labelled clips, each clip rotated to C so that every clip teaches its
+    mode's profile whatever its key, shrunk towards the template.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sample rate that files are loaded at, and the rate of waveforms given in memory.
+    profile : {"triad", "krumhansl", "temperley"}, default="triad"
+        Template profiles: the tonic triad over the diatonic scale
+        (:data:`TRIAD_PROFILE`), Krumhansl and Kessler's probe-tone ratings, or Temperley's
+        corpus profiles (:mod:`sklearn_music.features.key_profiles`).
+    chroma : {"cqt", "stft", "cens"}, default="cqt"
+        Chroma: pitch-centred constant-Q bins from C3 to B6, log-compressed, or librosa's
+        STFT or CENS chroma.
+    harmonic : bool, default=True
+        Remove the percussive part before computing chroma.
+    tuning : float or None, default=None
+        Deviation from A440 in fractions of a semitone; None estimates it per clip.
+    prior_strength : float, default=10.0
+        When ``fit`` learns profiles: how many clips the template counts as. 0 learns
+        from the data alone; large values keep the template.
+    n_jobs : int or None, default=None
+        Clips analysed in parallel.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (24,)
+        The keys, ``"C major"`` to ``"B major"`` then ``"C minor"`` to ``"B minor"``
+        (:data:`~sklearn_music.features.key_profiles.KEY_NAMES`), or their indices 0-23
+        when ``fit`` was given integer labels.
+    profiles_ : ndarray of shape (2, 12)
+        The major and minor profiles for a key on C that ``predict`` uses.
+    n_labelled_ : int
+        Labelled clips the profiles were learned from (0 when fitted without labels).
+
+    See Also
+    --------
+    sklearn_music.metrics.mirex_key_score : MIREX's weighted score, also as a scorer.
+
+    Notes
+    -----
+    ``predict`` works before ``fit`` (the template profiles need no training), as
+    ``KeyEstimator().predict(paths)``. ``score`` is the accuracy of scikit-learn's
+    classifiers; pass ``scoring=mirex_key_scorer`` for the MIREX score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_music import KeyEstimator
+    >>> sr = 22050
+    >>> t = np.arange(2 * sr) / sr
+    >>> a_minor = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 261.63, 329.63))
+    >>> KeyEstimator(sr=sr).predict([a_minor])
+    array(['A minor'], dtype=object)
+    """
+
+    _parameter_constraints = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "profile": [StrOptions(set(_PROFILES))],
+        "chroma": [StrOptions(set(CHROMA_KINDS))],
+        "harmonic": ["boolean"],
+        "tuning": [Interval(Real, -0.5, 0.5, closed="both"), None],
+        "prior_strength": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, *, sr=22050, profile="triad", chroma="cqt", harmonic=True, tuning=None,
+                 prior_strength=10.0, n_jobs=None):  # fmt: skip
+        self.sr = sr
+        self.profile = profile
+        self.chroma = chroma
+        self.harmonic = harmonic
+        self.tuning = tuning
+        self.prior_strength = prior_strength
+        self.n_jobs = n_jobs
+
+    def _mean_chroma(self, waves):
+        """(n_clips, 12) unit-normalised time-averaged chroma."""
+        chromas = Parallel(n_jobs=self.n_jobs)(
+            delayed(chroma_frames)(
+                w, sr=self.sr, kind=self.chroma, harmonic=self.harmonic, tuning=self.tuning
+            )
+            for w in waves
+        )
+        return _unit(np.array([c.mean(axis=1) for c in chromas]))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Set the profiles: the templates, or profiles learned from labelled clips.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n_clips,), or waveforms
+            Audio file paths, a 2-D float array (n_clips, n_samples), or a list of
+            1-D waveforms at ``sr``.
+        y : array-like of shape (n_clips,) or None, default=None
+            Keys such as ``"A minor"`` or ``"Eb major"`` (any of mir_eval's spellings), or
+            indices 0-23 into ``KEY_NAMES``; ``"X"`` or -1 marks a clip whose key is
+            unknown (it is skipped). None keeps the template profiles.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        template = _major_minor(_PROFILES[self.profile])
+        waves = check_clips(self, X, load=y is not None, reset=True)
+        if y is None:
+            self.classes_ = np.asarray(KEY_NAMES, dtype=object)
+            self.profiles_ = template.copy()
+            self.n_labelled_ = 0
+            return self
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(waves):
+            raise ValueError(f"X holds {len(waves)} clips but y holds {len(y)} keys")
+        keys = np.array([_key_index(label) for label in y])
+        labelled = keys >= 0
+        if not labelled.any():
+            raise ValueError("y holds no known key: every label is 'X' or -1")
+        chroma = self._mean_chroma(waves)
+        sums = self.prior_strength * _unit(template)
+        for c, key in zip(chroma[labelled], keys[labelled]):
+            sums[key // 12] += np.roll(c, -(key % 12))  # rotate the clip's key to C
+        numeric_labels = y.dtype.kind in "iuf"
+        self.classes_ = np.arange(24) if numeric_labels else np.asarray(KEY_NAMES, dtype=object)
+        self.profiles_ = sums
+        self.n_labelled_ = int(labelled.sum())
+        return self
+
+    def _profiles_and_classes(self):
+        if hasattr(self, "profiles_"):
+            return self.profiles_, self.classes_
+        self._validate_params()
+        return _major_minor(_PROFILES[self.profile]), np.asarray(KEY_NAMES, dtype=object)
+
+    def decision_function(self, X):
+        """Correlation of each clip's chroma with each key's profile.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n_clips,), or waveforms
+            Audio file paths or waveforms at ``sr``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_clips, 24)
+            Pearson correlations in [-1, 1], columns in the order of ``classes_``.
+        """
+        profiles, _ = self._profiles_and_classes()
+        return self._mean_chroma(check_clips(self, X)) @ _key_templates(profiles).T
+
+    def predict(self, X):
+        """Key of each clip.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n_clips,), or waveforms
+            Audio file paths or waveforms at ``sr``.
+
+        Returns
+        -------
+        keys : ndarray of shape (n_clips,)
+            Key names such as ``"A minor"`` (or indices 0-23, see ``classes_``).
+        """
+        _, classes = self._profiles_and_classes()
+        return classes[np.argmax(self.decision_function(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.target_tags.required = False
+        tags.input_tags.string = True
+        return tags
