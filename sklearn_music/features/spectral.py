@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import librosa
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ._base import FrameTransformer, frame_count, pad_for_stft
 
