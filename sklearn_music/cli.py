@@ -149,6 +149,26 @@ def cmd_predict(args):
             print(f"{row['path']}\t{row['label']}{extra}")
 
 
+def cmd_tune(args):
+    from dataclasses import replace
+
+    from .tuning import load_config, run_config
+
+    config = load_config(args.config)
+    overrides = {key: getattr(args, key) for key in ("n_trials", "timeout", "storage")
+                 if getattr(args, key) is not None}
+    result = run_config(replace(config, **overrides), progress=not args.json)
+    if args.json:
+        _print_json(result)
+        return
+    print(f"study {result['study']}: {result['trials']} finished trials; best "
+          f"{result['scoring']} {result['best_score']:.4f} with")
+    for name, value in result["best_params"].items():
+        print(f"  {name} = {value!r}")
+    for name, path in result["files"].items():
+        print(f"wrote {name}: {path}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-music",
@@ -206,6 +226,15 @@ def build_parser():
     p = add("predict", cmd_predict, "Label audio files with a saved model.")
     p.add_argument("model", help="model file from `train`")
     p.add_argument("inputs", nargs="+", help="audio files or folders")
+
+    p = add("tune", cmd_tune,
+            "Tune a pipeline's features and model with an Optuna study described in a TOML "
+            "file (see docs/tuning.md); print the best parameters and save the plots. A "
+            "rerun resumes the stored study.")
+    p.add_argument("config", help="TOML file: [data], [pipeline], [study], [space], [output]")
+    p.add_argument("--n-trials", type=int, help="finished trials wanted (overrides the file)")
+    p.add_argument("--timeout", type=float, help="seconds before no new trial starts")
+    p.add_argument("--storage", help="study storage URL, e.g. postgresql://user@host/db")
     return parser
 
 
