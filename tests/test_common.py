@@ -8,6 +8,7 @@ import inspect
 
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_music
@@ -15,6 +16,7 @@ from sklearn_music import AudioLoader
 from sklearn_music.features import (MFCC, Chroma, KeyFeatures, MelSpectrogram, Pooling,
                                     SpectralFeatures, TempoFeatures)
 from sklearn_music.mir import ChordEstimator, KeyEstimator, TempoEstimator
+from sklearn_music.tuning import StudySearchCV
 
 # Parameters that keep the checks fast; the checks feed tiny random "waveforms".
 ESTIMATORS = [
@@ -29,6 +31,9 @@ ESTIMATORS = [
     KeyEstimator(chroma="stft", harmonic=False, tuning=0.0),
     TempoEstimator(),
     ChordEstimator(chroma="stft", harmonic=False, tuning=0.0),
+    # in memory, and raising as scikit-learn checks its own GridSearchCV
+    StudySearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, n_trials=2, storage=None,
+                  error_score="raise", random_state=0),
 ]
 
 # {class name: {check name: reason}}

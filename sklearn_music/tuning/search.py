@@ -414,5 +414,4 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.regressor_tags = inner.regressor_tags
         tags.input_tags = inner.input_tags
         tags.target_tags = inner.target_tags
-        tags.non_deterministic = True
         return tags
