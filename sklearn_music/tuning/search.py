@@ -165,18 +165,19 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from optuna.distributions import FloatDistribution
+    >>> from optuna.distributions import IntDistribution
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from sklearn_music.tuning import StudySearchCV
     >>> X, y = load_iris(return_X_y=True)
-    >>> search = StudySearchCV(LogisticRegression(max_iter=500),
-    ...                        {"C": FloatDistribution(1e-3, 1e2, log=True)},
+    >>> search = StudySearchCV(KNeighborsClassifier(),
+    ...                        {"n_neighbors": IntDistribution(1, 15),
+    ...                         "weights": ["uniform", "distance"]},
     ...                        cv=3, n_trials=4, storage=None, random_state=0)
     >>> search.fit(X, y).n_trials_
     4
     >>> sorted(search.best_params_)
-    ['C']
+    ['n_neighbors', 'weights']
     >>> search.predict(X[:2]).tolist()
     [0, 0]
     """
@@ -224,7 +225,7 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         return space
 
-    def _open(self, space):
+    def _open(self):
         net = _find_net(self.estimator)
         pruner = self.pruner or MedianPruner(n_startup_trials=5,
                                              n_warmup_steps=3 if net else 0)
@@ -260,7 +261,7 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         splits = list(cv.split(X, y, groups))
         self.n_splits_ = len(splits)
         self.study_name_ = self.study_name or space_name(self.estimator, space, self.scoring)
-        study = self._open(space)
+        study = self._open()
         remaining = self.n_trials - count_finished(study)
         if remaining > 0:
             study.optimize(
