@@ -1,0 +1,443 @@
+"""CNNClassifier and CNNTagger: training, prediction, persistence, scikit-learn tooling.
+
+Everything trains on tiny synthetic spectrograms with narrow networks and n_jobs=1 (one
+PyTorch thread: on a shared machine two threads mostly wait for each other).
+"""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.multioutput import MultiOutputClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from sklearn_music import CNNClassifier, CNNTagger, Pooling
+from sklearn_music._frames import stack_frames
+from sklearn_music.models import ResNet, ShortChunkCNN, SimpleCNN, SpecAugment
+from sklearn_music.plotting import plot_training_curves
+
+FAST = dict(max_epochs=4, batch_size=8, module__width=4, n_jobs=1, random_state=0)
+
+
+def band_clips(n, *, n_mels=16, n_frames=12, n_classes=2, seed=0):
+    """Noisy dB spectrograms; class k is louder in bands 3k+1 .. 3k+2."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % n_classes
+    X = rng.normal(-40.0, 3.0, size=(n, n_mels, n_frames))
+    for k in range(n_classes):
+        X[labels == k, 3 * k + 1:3 * k + 3] += 12.0
+    names = np.array(["flute", "guitar", "organ", "reed"])[:n_classes]
+    return X.astype(np.float32), names[labels]
+
+
+def harmonic_clips(n, *, seed=0):
+    """Notes at random pitches: class "single" is one line, "octave" adds a line 6 bands up.
+
+    Telling them apart takes the shape of the pattern, not its position, so a network
+    that does not learn fails.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(-50.0, 4.0, size=(n, 24, 16))
+    y = np.where(np.arange(n) % 2 == 0, "single", "octave")
+    for i in range(n):
+        base = rng.integers(1, 14)
+        X[i, base] += 30.0
+        if y[i] == "octave":
+            X[i, base + 6] += 30.0
+    return X.astype(np.float32), y
+
+
+def tag_clips(n, *, n_tags=3, seed=0):
+    """Mixtures: tag j adds energy to bands 4j .. 4j+1; each tag is present half the time."""
+    rng = np.random.default_rng(seed)
+    Y = rng.integers(0, 2, size=(n, n_tags))
+    X = rng.normal(-40.0, 3.0, size=(n, 4 * n_tags + 2, 10))
+    for j in range(n_tags):
+        X[:, 4 * j:4 * j + 2] += 12.0 * Y[:, j, None, None]
+    return X.astype(np.float32), Y
+
+
+# ------------------------------------------------------------------- classification
+def test_string_labels_and_probabilities():
+    X, y = band_clips(40, n_classes=3)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    assert clf.classes_.tolist() == ["flute", "guitar", "organ"]
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert clf.n_features_in_ == 16
+    assert clf.predict(X).tolist() == clf.classes_[proba.argmax(axis=1)].tolist()
+
+
+def test_learns_pitch_invariant_shapes():
+    X, y = harmonic_clips(160, seed=0)
+    X_test, y_test = harmonic_clips(80, seed=1)
+    clf = CNNClassifier("resnet", max_epochs=12, module__width=8, lr=3e-3, n_jobs=1,
+                        random_state=0).fit(X, y)
+    assert accuracy_score(y_test, clf.predict(X_test)) >= 0.9
+
+
+@pytest.mark.parametrize("architecture", ["simple", "resnet", "shortchunk"])
+def test_every_architecture_trains_and_predicts(architecture):
+    X, y = band_clips(24)
+    clf = CNNClassifier(architecture, **FAST).fit(X, y)
+    assert clf.predict_proba(X).shape == (24, 2)
+    assert isinstance(clf.module_, {"simple": SimpleCNN, "resnet": ResNet,
+                                    "shortchunk": ShortChunkCNN}[architecture])
+
+
+def test_same_seed_same_predictions_and_global_rng_untouched():
+    X, y = band_clips(32)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    first = CNNClassifier("simple", **FAST).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), before)
+    second = CNNClassifier("simple", **FAST).fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    other = CNNClassifier("simple", **{**FAST, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(first.predict_proba(X), other.predict_proba(X))
+    np.testing.assert_array_equal(first.validation_indices_, second.validation_indices_)
+
+
+def test_pickle_and_joblib_round_trip(tmp_path):
+    X, y = band_clips(24)
+    clf = CNNClassifier("resnet", **FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    unpickled = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(unpickled.predict_proba(X), expected)
+    assert unpickled.get_params()["device"] == "auto" and unpickled.device_ == "cpu"
+    joblib.dump(clf, tmp_path / "cnn.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "cnn.joblib").predict_proba(X), expected)
+
+
+def test_pipeline_cross_val_score_and_grid_search():
+    X, y = band_clips(48)
+    pipe = Pipeline([("cnn", CNNClassifier("simple", **{**FAST, "max_epochs": 10, "lr": 0.01}))])
+    scores = cross_val_score(pipe, X, y, cv=KFold(2, shuffle=True, random_state=0))
+    assert scores.shape == (2,) and np.all(scores >= 0.9)
+    search = GridSearchCV(
+        pipe, {"cnn__module__width": [4, 8], "cnn__architecture": ["simple", "resnet"]},
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_.named_steps["cnn"]
+    assert best.get_params()["module__width"] == search.best_params_["cnn__module__width"]
+    first_conv = next(m for m in best.module_.modules() if isinstance(m, nn.Conv2d))
+    assert first_conv.out_channels == search.best_params_["cnn__module__width"]
+
+
+def test_clone_keeps_prefixed_parameters():
+    clf = CNNClassifier("simple", module__width=6, optimizer__momentum=0.8, optimizer="sgd")
+    params = clone(clf).get_params()
+    assert params["module__width"] == 6 and params["optimizer__momentum"] == 0.8
+    assert "_params_to_validate" not in params
+
+
+def test_set_params_on_fitted_net_rebuilds_the_module():
+    X, y = band_clips(24)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    clf.set_params(module__width=8)
+    assert next(clf.module_.parameters()).shape[0] == 8
+    assert clf.get_params()["device"] == "auto"
+
+
+def test_unknown_prefixed_parameter_is_reported_in_fit():
+    X, y = band_clips(12)
+    with pytest.raises(ValueError, match="modul_width"):
+        CNNClassifier("simple", modul_width=3, max_epochs=1).fit(X, y)
+
+
+# -------------------------------------------------------------- clips and lengths
+def test_clips_of_different_lengths():
+    X, y = band_clips(24, n_frames=20)
+    X[::2, :, 12:] = np.nan  # every other clip has 12 frames
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    assert clf.chunk_frames_ == 12
+    assert clf.predict_proba(X).shape == (24, 2)
+    ragged = [clip[:, ~np.isnan(clip[0])] for clip in X]
+    np.testing.assert_array_equal(clf.predict_proba(ragged), clf.predict_proba(X))
+
+
+def test_prediction_averages_over_chunks():
+    X, y = band_clips(24, n_frames=8)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    assert clf.chunk_frames_ == 8
+    long_clip = np.concatenate([X[0], X[1]], axis=1)[None]  # 16 frames: two chunks
+    expected = clf.predict_proba(X[:2]).mean(axis=0)
+    np.testing.assert_allclose(clf.predict_proba(long_clip)[0], expected, rtol=1e-6)
+    short = stack_frames([X[0][:, :5], X[1]])  # 5 frames: one zero-padded chunk
+    assert clf.predict_proba(short).shape == (2, 2)
+
+
+def test_random_crops_in_training():
+    X, y = band_clips(24, n_frames=30)
+    clf = CNNClassifier("simple", chunk_frames=10, **FAST).fit(X, y)
+    assert clf.chunk_frames_ == 10
+    assert clf.predict_proba(X).shape == (24, 2)
+
+
+def test_table_of_features_is_one_frame_per_clip():
+    X, y = band_clips(30)
+    table = X.mean(axis=2)
+    clf = CNNClassifier("simple", **FAST).fit(table, y)
+    assert clf.n_features_in_ == 16 and clf.chunk_frames_ == 1
+    assert clf.predict(table).shape == (30,)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda X: X.__setitem__((0, 3, 2), np.nan), "inside frame 2 of clip 0"),
+    (lambda X: X.__setitem__((1, slice(None), 0), np.nan), "before real frames"),
+    (lambda X: X.__setitem__((2, 0, 0), np.inf), "infinity"),
+    (lambda X: X.__setitem__((3,), np.nan), "clip 3 of X has no frames"),
+])
+def test_misplaced_nan_and_inf_are_rejected(bad, message):
+    X, y = band_clips(12)
+    bad(X)
+    with pytest.raises(ValueError, match=message):
+        CNNClassifier("simple", max_epochs=1).fit(X, y)
+
+
+def test_wrong_number_of_bands_at_predict():
+    X, y = band_clips(12)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="X has 15 features, but CNNClassifier is expecting 16"):
+        clf.predict(X[:, :15])
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"architecture": "vgg"}, "architecture"),
+    ({"architecture": dict}, "torch.nn.Module subclass"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"device": "gpu0"}, "device must be"),
+    ({"validation_fraction": 1.0}, "validation_fraction"),
+    ({"dropout": 1.0}, "dropout"),
+])
+def test_bad_parameters_are_named(params, message):
+    X, y = band_clips(12)
+    with pytest.raises(ValueError, match=message):
+        CNNClassifier(**{"max_epochs": 1, **params}).fit(X, y)
+
+
+def test_one_class_is_an_error():
+    X, _ = band_clips(12)
+    with pytest.raises(ValueError, match="at least two classes"):
+        CNNClassifier("simple", max_epochs=1).fit(X, ["flute"] * 12)
+
+
+# ----------------------------------------------------------------- training setup
+class TinyNet(nn.Module):
+    """A user network without dropout: it gets n_outputs and its own module__ params."""
+
+    def __init__(self, n_outputs, hidden=5):
+        super().__init__()
+        self.conv = nn.Conv2d(1, hidden, 3, padding=1)
+        self.out = nn.Linear(hidden, n_outputs)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.conv(x)).mean(dim=(2, 3)))
+
+
+def test_any_module_class():
+    X, y = band_clips(24)
+    clf = CNNClassifier(TinyNet, max_epochs=2, module__hidden=7, n_jobs=1, random_state=0)
+    clf.fit(X, y)
+    assert isinstance(clf.module_, TinyNet) and clf.module_.conv.out_channels == 7
+    assert clf.predict(X).shape == (24,)
+
+
+def test_early_stopping_restores_the_best_weights():
+    X, y = band_clips(60, n_classes=3, seed=2)
+    y = np.random.default_rng(0).permutation(y)  # noise: valid_loss soon stops improving
+    clf = CNNClassifier("simple", max_epochs=40, patience=2, lr=0.05, module__width=4,
+                        augment=False, validation_fraction=0.3, n_jobs=1, random_state=0)
+    clf.fit(X, y)
+    valid_loss = clf.history[:, "valid_loss"]
+    assert len(valid_loss) < 40
+    assert int(np.argmin(valid_loss)) == len(valid_loss) - 3  # patience 2 after the best
+    valid = clf.validation_indices_
+    proba = clf.predict_proba(X[valid])
+    index = np.searchsorted(clf.classes_, y[valid])
+    restored = -np.log(proba[np.arange(len(valid)), index]).mean()
+    np.testing.assert_allclose(restored, min(valid_loss), rtol=1e-4)
+
+
+def test_no_validation_trains_all_epochs():
+    X, y = band_clips(20)
+    clf = CNNClassifier("simple", **{**FAST, "validation_fraction": 0.0}).fit(X, y)
+    assert len(clf.history) == 4 and len(clf.validation_indices_) == 0
+    assert "valid_loss" not in clf.history[-1]
+
+
+def test_validation_split_is_stratified():
+    X, y = band_clips(40, n_classes=4)
+    clf = CNNClassifier("simple", **{**FAST, "validation_fraction": 0.2}).fit(X, y)
+    assert sorted(np.unique(y[clf.validation_indices_], return_counts=True)[1]) == [2] * 4
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau", None])
+def test_learning_rate_schedules(schedule):
+    X, y = band_clips(20)
+    clf = CNNClassifier("simple", lr_schedule=schedule, **FAST).fit(X, y)
+    lrs = clf.history[:, "event_lr"] if schedule else None
+    if schedule == "cosine":
+        assert lrs[0] == pytest.approx(2e-3) and lrs[-1] < lrs[0]
+    elif schedule is None:
+        assert "event_lr" not in clf.history[-1]
+        assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(2e-3)
+
+
+def test_weight_decay_spares_biases_and_batch_norm():
+    X, y = band_clips(20)
+    clf = CNNClassifier("resnet", weight_decay=0.05, **FAST).fit(X, y)
+    decayed, spared = clf.optimizer_.param_groups
+    assert decayed["weight_decay"] == 0.05 and spared["weight_decay"] == 0.0
+    assert all(p.ndim > 1 for p in decayed["params"])
+    assert all(p.ndim == 1 for p in spared["params"])
+    assert isinstance(clf.optimizer_, torch.optim.AdamW)
+
+
+def test_sgd_with_momentum():
+    X, y = band_clips(20)
+    clf = CNNClassifier("simple", optimizer="sgd", optimizer__momentum=0.8, **FAST).fit(X, y)
+    assert isinstance(clf.optimizer_, torch.optim.SGD)
+    assert clf.optimizer_.param_groups[0]["momentum"] == 0.8
+    assert clf.optimizer_.param_groups[0]["nesterov"]
+
+
+def test_l1_penalty_shrinks_weights():
+    X, y = band_clips(30)
+
+    def l1_norm(l1):
+        clf = CNNClassifier("simple", l1=l1, augment=False, **FAST).fit(X, y)
+        return sum(p.abs().sum().item() for p in clf.module_.parameters() if p.ndim > 1)
+
+    assert l1_norm(0.05) < 0.9 * l1_norm(0.0)
+
+
+def test_normalisation_is_learned_on_the_training_clips():
+    X, y = band_clips(30)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    train = np.setdiff1d(np.arange(30), clf.validation_indices_)
+    np.testing.assert_allclose(clf.band_mean_, X[train].mean(axis=(0, 2)), rtol=1e-5)
+    np.testing.assert_allclose(clf.band_scale_, X[train].std(axis=(0, 2)), rtol=1e-4)
+
+
+def test_device_auto_and_threads():
+    X, y = band_clips(16)
+    threads = torch.get_num_threads()
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert clf.device == "auto" and torch.get_num_threads() == threads
+
+
+def test_partial_fit_continues_training():
+    X, y = band_clips(24)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    mean, n_epochs = clf.band_mean_.copy(), len(clf.history)
+    clf.partial_fit(X + 1.0, y)
+    assert len(clf.history) > n_epochs
+    np.testing.assert_array_equal(clf.band_mean_, mean)
+    with pytest.raises(ValueError, match="not among classes_"):
+        clf.partial_fit(X, np.where(y == "flute", "harp", y))
+
+
+def test_history_plots():
+    X, y = band_clips(20)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    ax = plot_training_curves(clf.history, metrics=("train_loss", "valid_loss", "valid_acc"))
+    assert len(ax.get_lines()) >= 3
+
+
+# ---------------------------------------------------------------------- augmentation
+def test_spec_augment_masks_gain_and_mixup():
+    torch.manual_seed(0)
+    X = torch.ones(64, 1, 10, 20)
+    Y = nn.functional.one_hot(torch.arange(64) % 2, 2).float()
+    scale = torch.full((10,), 2.0)
+    masked, same = SpecAugment(time_mask=0.5, freq_mask=0.0, gain_db=0.0, mixup=0.0)(
+        X, Y, band_scale=scale)
+    assert torch.equal(same, Y) and torch.equal(X, torch.ones(64, 1, 10, 20))
+    hidden = (masked == 0).all(dim=2).squeeze(1).sum(dim=1)  # frames masked per clip
+    assert hidden.max() <= 10 and hidden.max() > 0
+    gained, _ = SpecAugment(time_mask=0, freq_mask=0, gain_db=6.0, mixup=0)(
+        X, Y, band_scale=scale)
+    offsets = (gained - 1)[:, 0, :, 0] * 2.0  # back in dB
+    assert offsets.abs().max() <= 6.0 and offsets.std() > 1.0
+    assert torch.allclose(offsets, offsets[:, :1].expand(-1, 10))
+    mixed_X, mixed_Y = SpecAugment(time_mask=0, freq_mask=0, gain_db=0, mixup=1.0)(
+        torch.randn(64, 1, 10, 20), Y, band_scale=scale)
+    torch.testing.assert_close(mixed_Y.sum(dim=1), torch.ones(64))
+    assert ((mixed_Y > 0) & (mixed_Y < 1)).any()
+
+
+# --------------------------------------------------------------------------- tagging
+def test_tagger_shapes_thresholds_and_learning():
+    X, Y = tag_clips(120)
+    X_test, Y_test = tag_clips(60, seed=1)
+    tagger = CNNTagger("simple", max_epochs=10, module__width=8, n_jobs=1,
+                       random_state=0).fit(X, Y)
+    proba = tagger.predict_proba(X_test)
+    assert proba.shape == (60, 3) and ((proba >= 0) & (proba <= 1)).all()
+    assert roc_auc_score(Y_test, proba, average="macro") >= 0.95
+    assert tagger.classes_.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(tagger.predict(X_test), (proba >= 0.5).astype(int))
+    assert isinstance(tagger.criterion_, nn.BCEWithLogitsLoss)
+    assert "valid_auc" in tagger.history[-1]
+
+
+def test_tagger_tuned_thresholds():
+    X, Y = tag_clips(80)
+    tagger = CNNTagger("simple", threshold="tuned", validation_fraction=0.3, **FAST)
+    tagger.fit(X, Y)
+    assert tagger.thresholds_.shape == (3,)
+    assert ((tagger.thresholds_ >= 0.05) & (tagger.thresholds_ <= 0.95)).all()
+    np.testing.assert_array_equal(
+        tagger.predict(X), (tagger.predict_proba(X) >= tagger.thresholds_).astype(int))
+    with pytest.raises(ValueError, match="validation_fraction > 0"):
+        CNNTagger(threshold="tuned", validation_fraction=0.0).fit(X, Y)
+
+
+def test_tagger_persistence_subsets_and_errors():
+    X, Y = tag_clips(30)
+    tagger = CNNTagger("resnet", **FAST).fit(X, Y)
+    proba = tagger.predict_proba(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(tagger)).predict_proba(X), proba)
+    np.testing.assert_allclose(tagger.predict_proba(X[:7]), proba[:7], rtol=1e-6)
+    with pytest.raises(ValueError, match="2-D 0/1 array"):
+        CNNTagger(max_epochs=1).fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="expecting 14 features"):
+        tagger.predict(X[:, :10])
+
+
+def test_tagger_input_types_and_unchanged_state(tmp_path):
+    X, Y = tag_clips(30)
+    tagger = CNNTagger("simple", **FAST).fit(X.astype(np.float64), Y.astype(bool))
+    state = {key: value for key, value in vars(tagger).items() if not key.endswith("_")}
+    proba = tagger.predict_proba(X)
+    joblib.dump(X, tmp_path / "X.joblib")
+    readonly = joblib.load(tmp_path / "X.joblib", mmap_mode="r")
+    np.testing.assert_array_equal(tagger.predict_proba(readonly), proba)
+    assert tagger.predict(np.round(X).astype(np.int32)).shape == (30, 3)
+    assert {key: value for key, value in vars(tagger).items()
+            if not key.endswith("_")}.keys() == state.keys()
+    assert tagger.get_params()["module__width"] == 4
+
+
+def test_multi_output_classifier_on_pooled_features():
+    X, Y = tag_clips(60)
+    X_test, Y_test = tag_clips(30, seed=1)
+    model = make_pipeline(Pooling(stats=("mean", "std")), StandardScaler(),
+                          MultiOutputClassifier(LogisticRegression()))
+    model.fit(X, Y)
+    assert model.predict(X_test).shape == (30, 3)
+    proba = np.stack([p[:, 1] for p in model.predict_proba(X_test)], axis=1)
+    assert roc_auc_score(Y_test, proba, average="macro") >= 0.95
