@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_music
-from sklearn_music import AudioLoader
+from sklearn_music import AudioLoader, CNNClassifier, CNNTagger
 from sklearn_music.features import (MFCC, Chroma, KeyFeatures, MelSpectrogram, Pooling,
                                     SpectralFeatures, TempoFeatures)
 from sklearn_music.mir import ChordEstimator, KeyEstimator, TempoEstimator
@@ -34,6 +34,10 @@ ESTIMATORS = [
     # in memory, and raising as scikit-learn checks its own GridSearchCV
     StudySearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, n_trials=2, storage=None,
                   error_score="raise", random_state=0),
+    # The checks' tables are read as one-frame spectrograms; they are not in dB, so the
+    # dB-gain augmentation is off. One PyTorch thread: on a busy machine two wait a lot.
+    CNNClassifier("simple", max_epochs=10, augment=False, n_jobs=1, random_state=0),
+    CNNTagger("simple", max_epochs=10, augment=False, n_jobs=1, random_state=0),
 ]
 
 # {class name: {check name: reason}}
@@ -68,6 +72,34 @@ EXPECTED_FAILED_CHECKS = {
             "clips of one key still teach the profile of their mode, and predict chooses "
             "among all 24 keys, not only those seen in fit"
         ),
+    },
+    "CNNTagger": {
+        check: (
+            "the check fits on a 1-D y or a column of class labels (0, 1, 2 or 1, 2); a "
+            "tagger takes 0/1 tag columns only (tests/test_neural.py covers pickling, "
+            "subsets, dtypes and feature-count errors with tag matrices)"
+        )
+        for check in (
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_train",
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_dtype_object",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_overwrite_params",
+            "check_estimators_partial_fit_n_features",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_predict1d",
+            "check_fit_score_takes_y",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in_after_fitting",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+        )
     },
     "TempoEstimator": {
         "check_n_features_in_after_fitting": (
