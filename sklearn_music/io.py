@@ -17,7 +17,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 
-from ._input import as_waveforms, is_path_list
+from ._input import as_waveforms, check_audio_file, is_path_list
 from .exceptions import AudioError
 
 __all__ = ["load_audio", "AudioLoader"]
@@ -65,12 +65,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     ((44100,), dtype('float32'), 22050)
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise AudioError("no such file", path)
-    if os.path.isdir(path):
-        raise AudioError("is a folder, not an audio file", path)
-    if os.path.getsize(path) == 0:
-        raise AudioError("file is empty (0 bytes)", path)
+    check_audio_file(path)
     if sr is not None and (not isinstance(sr, Real) or sr <= 0):
         raise ValueError(f"sr must be a positive number or None, got {sr!r}")
     if offset < 0:
@@ -125,7 +120,7 @@ def fix_length(y, size):
     return np.pad(y, pad)
 
 
-class AudioLoader(TransformerMixin, BaseEstimator):
+class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn audio file paths into waveforms: the first step of a Pipeline.
 
     Parameters
@@ -241,6 +236,24 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         if self.mono and waves and len({len(w) for w in waves}) == 1:
             return np.stack(waves)
         return waves
+
+    def get_feature_names_out(self, input_features=None):
+        """Name of the output: one waveform per clip.
+
+        Lets ``Pipeline.get_feature_names_out`` pass through the loader; the feature
+        transformers that follow name their own outputs.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of str
+            ``["waveform"]``.
+        """
+        return np.asarray(["waveform"], dtype=object)
 
     def set_output(self, *, transform=None):
         """Accept a Pipeline-wide output setting; waveforms stay NumPy arrays.
