@@ -40,10 +40,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import optuna
 from optuna.distributions import FloatDistribution, IntDistribution
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from .._atomic import atomic_path
+from ..datasets.folder import load_audio_folder
+from ..persistence import save_model
+from ..pipelines import make_classical_pipeline, make_cnn_pipeline
+from .plots import save_study_plots
+from .search import StudySearchCV
+from .spaces import default_space
 
 __all__ = ["TuningConfig", "load_config", "run_config"]
 
@@ -179,8 +186,6 @@ def load_config(path):
 
 
 def _make_pipeline(config):
-    from ..pipelines import make_classical_pipeline, make_cnn_pipeline
-
     make = make_classical_pipeline if config.kind == "classical" else make_cnn_pipeline
     params = dict(config.pipeline)
     if config.kind == "cnn":
@@ -211,14 +216,6 @@ def run_config(config, *, progress=False):
         Study name and storage, trials finished, best score and parameters, and the
         files written.
     """
-    import optuna
-
-    from ..datasets.folder import load_audio_folder
-    from ..persistence import save_model
-    from .plots import save_study_plots
-    from .search import StudySearchCV
-    from .spaces import default_space
-
     data = load_audio_folder(config.data_folder)
     pipeline = _make_pipeline(config)
     defaults = default_space(pipeline)

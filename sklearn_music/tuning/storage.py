@@ -5,8 +5,8 @@ import warnings
 import optuna
 from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from sqlalchemy.exc import SQLAlchemyError
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = ["FINISHED", "make_storage", "open_study", "count_finished"]
 
