@@ -4,9 +4,10 @@ Audio files in, scikit-learn estimators out: loaders and feature transformers th
 work in Pipelines, CNNs trained through skorch, and key and tempo estimators.
 """
 
+from ._config import config_context, get_config, set_config
 from .exceptions import AudioError
-from .features import (Chroma, KeyFeatures, MelSpectrogram, MFCC, Pooling, SpectralFeatures,
-                       TempoFeatures)
+from .features import (AudioFeatureUnion, Chroma, KeyFeatures, MelSpectrogram, MFCC, Pooling,
+                       SpectralFeatures, TempoFeatures)
 from .io import AudioLoader, load_audio
 from .mir import ChordEstimator, KeyEstimator, TempoEstimator
 from .neural import CNNClassifier, CNNTagger
@@ -15,5 +16,6 @@ __version__ = "0.1.0"
 
 __all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagger",
            "MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
-           "TempoFeatures", "Pooling",
+           "TempoFeatures", "Pooling", "AudioFeatureUnion",
+           "set_config", "get_config", "config_context",
            "KeyEstimator", "TempoEstimator", "ChordEstimator", "__version__"]

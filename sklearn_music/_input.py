@@ -9,7 +9,17 @@ from sklearn.utils import check_array
 
 from .exceptions import AudioError
 
-__all__ = ["as_waveforms", "is_path_list"]
+__all__ = ["as_waveforms", "check_audio_file", "is_path_list", "path_list"]
+
+
+def check_audio_file(path):
+    """Raise AudioError unless ``path`` is an existing, non-empty file."""
+    if not os.path.exists(path):
+        raise AudioError("no such file", path)
+    if os.path.isdir(path):
+        raise AudioError("is a folder, not an audio file", path)
+    if os.path.getsize(path) == 0:
+        raise AudioError("file is empty (0 bytes)", path)
 
 
 def _is_path(x):
@@ -41,6 +51,13 @@ def is_path_list(X):
     except TypeError:
         return False
     return len(items) > 0 and all(map(_is_path, items))
+
+
+def path_list(X):
+    """The paths of X (a collection of paths or a one-column DataFrame) as a list of str."""
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
+        X = X.iloc[:, 0]
+    return [os.fspath(p) for p in X]
 
 
 def _is_ragged(X):
@@ -103,14 +120,19 @@ def as_waveforms(X, *, sr, n_jobs=None):
     from .io import load_audio  # io builds on this module
 
     if is_path_list(X):
-        if hasattr(X, "ndim") and getattr(X, "ndim", 1) == 2:
-            X = X.iloc[:, 0]
-        loaded = Parallel(n_jobs=n_jobs)(delayed(load_audio)(p, sr=sr) for p in list(X))
+        loaded = Parallel(n_jobs=n_jobs)(delayed(load_audio)(p, sr=sr) for p in path_list(X))
         return [y for y, _ in loaded]
     if _is_ragged(X):
         waves = [_check_clip(item, i) for i, item in enumerate(X)]
+        if not waves:
+            raise ValueError("Found array with 0 sample(s): X holds no clips")
     else:
-        X = check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False)
+        try:
+            X = check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False)
+        except ValueError as exc:
+            if "0 feature(s)" in str(exc):  # clips of zero samples: an audio problem
+                raise AudioError(f"waveforms have no samples: {exc}") from None
+            raise
         waves = list(X)
     for i, w in enumerate(waves):
         if w.size == 0:

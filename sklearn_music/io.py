@@ -17,7 +17,8 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 
-from ._input import as_waveforms, check_audio_file, is_path_list
+from ._cache import KeyedWaveforms, estimator_key, file_digest, memory_cache
+from ._input import as_waveforms, check_audio_file, is_path_list, path_list
 from .exceptions import AudioError
 
 __all__ = ["load_audio", "AudioLoader"]
@@ -137,6 +138,14 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Seconds skipped at the start of each file.
     n_jobs : int or None, default=None
         Files decoded in parallel (joblib); None means 1, -1 all cores.
+    cache : bool, default=False
+        Keep decoded clips in this process's memory (up to
+        ``set_config(cache_memory=...)`` MiB, least recently used dropped first), keyed
+        by the file's content and the parameters above, so cross-validation and
+        searches decode each file once. The clips come out as read-only
+        :class:`~sklearn_music._cache.KeyedWaveforms` that carry these keys, so feature
+        transformers with a ``memory`` find their cached features without hashing the
+        samples. Files that change are decoded again.
 
     Attributes
     ----------
@@ -173,14 +182,17 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "offset": [Interval(Real, 0, None, closed="left")],
         "n_jobs": [Integral, None],
+        "cache": ["boolean"],
     }
 
-    def __init__(self, sr=22050, mono=True, duration=None, offset=0.0, n_jobs=None):
+    def __init__(self, sr=22050, mono=True, duration=None, offset=0.0, n_jobs=None,
+                 cache=False):  # fmt: skip
         self.sr = sr
         self.mono = mono
         self.duration = duration
         self.offset = offset
         self.n_jobs = n_jobs
+        self.cache = cache
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -218,11 +230,9 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             so when ``duration`` is set), else a list of 1-D arrays.
         """
         if is_path_list(X):
-            paths = list(X)
-            load = delayed(load_audio)
-            options = dict(sr=self.sr, mono=self.mono, duration=self.duration, offset=self.offset)
-            waves = Parallel(n_jobs=self.n_jobs)(load(p, **options) for p in paths)
-            waves = [w for w, _ in waves]
+            if self.cache:
+                return self._load_cached(path_list(X))
+            waves = self._load(path_list(X))
         else:
             waves = as_waveforms(X, sr=self.sr)
             if self.offset:
@@ -254,6 +264,27 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             ``["waveform"]``.
         """
         return np.asarray(["waveform"], dtype=object)
+
+    def _load(self, paths):
+        options = dict(sr=self.sr, mono=self.mono, duration=self.duration, offset=self.offset)
+        loaded = Parallel(n_jobs=self.n_jobs)(delayed(load_audio)(p, **options) for p in paths)
+        return [w for w, _ in loaded]
+
+    def _load_cached(self, paths):
+        """Load through the in-process cache; return clips that carry their keys."""
+        params = dict(sr=self.sr, mono=self.mono, duration=self.duration, offset=self.offset)
+        prefix = estimator_key(self, params)
+        keys = [f"{prefix}-file-{file_digest(p)}" for p in paths]
+        waves = [memory_cache.get(key) for key in keys]
+        missing = [i for i, w in enumerate(waves) if w is None]
+        for i, w in zip(missing, self._load([paths[i] for i in missing])):
+            memory_cache.put(keys[i], w)
+            waves[i] = w
+        if not self.mono:
+            return waves
+        if len({len(w) for w in waves}) == 1:
+            return KeyedWaveforms(np.stack(waves), keys)
+        return [KeyedWaveforms(w, [key]) for w, key in zip(waves, keys)]
 
     def set_output(self, *, transform=None):
         """Accept a Pipeline-wide output setting; waveforms stay NumPy arrays.

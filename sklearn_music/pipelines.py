@@ -4,11 +4,12 @@ They are ordinary scikit-learn objects: inspect them, change a step with ``set_p
 or copy the code into your own Pipeline.
 """
 
-from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .features import MFCC, Chroma, KeyFeatures, Pooling, SpectralFeatures, TempoFeatures
+from .features import (MFCC, AudioFeatureUnion, Chroma, KeyFeatures, Pooling, SpectralFeatures,
+                       TempoFeatures)
 from .io import AudioLoader
 
 __all__ = ["FEATURE_SETS", "make_feature_union", "make_classical_pipeline",
@@ -20,7 +21,7 @@ FEATURE_SETS = tuple(_FRAME_FEATURES) + tuple(_CLIP_FEATURES)
 
 
 def make_feature_union(*, sr=22050, features=("mfcc", "chroma", "spectral", "tempo"),
-                       stats=("mean", "std"), n_jobs=None):
+                       stats=("mean", "std"), n_jobs=None, memory=None):
     """Pooled frame-level features and clip-level features side by side, with names.
 
     Parameters
@@ -33,13 +34,18 @@ def make_feature_union(*, sr=22050, features=("mfcc", "chroma", "spectral", "tem
     stats : sequence of str, default=("mean", "std")
         Statistics that :class:`~sklearn_music.Pooling` takes over the frames.
     n_jobs : int or None, default=None
-        Clips processed in parallel by each transformer.
+        Clips processed in parallel (all features of a clip in one task).
+    memory : str, joblib.Memory or None, default=None
+        Cache of every transformer's per-clip features (a folder or a
+        :class:`joblib.Memory`), so that a second run, a cross-validation or a search
+        reads them back; None caches nothing.
 
     Returns
     -------
-    FeatureUnion
-        Its ``get_feature_names_out`` gives names like ``mfcc_3_mean``; call
-        ``set_output(transform="pandas")`` for a DataFrame.
+    AudioFeatureUnion
+        A FeatureUnion that computes its features in one pass over the clips (one
+        decode and one STFT per clip). Its ``get_feature_names_out`` gives names like
+        ``mfcc_3_mean``; call ``set_output(transform="pandas")`` for a DataFrame.
 
     Examples
     --------
@@ -58,17 +64,17 @@ def make_feature_union(*, sr=22050, features=("mfcc", "chroma", "spectral", "tem
     parts = []
     for name in features:
         if name in _FRAME_FEATURES:
-            step = make_pipeline(_FRAME_FEATURES[name](sr=sr, n_jobs=n_jobs),
+            step = make_pipeline(_FRAME_FEATURES[name](sr=sr, n_jobs=n_jobs, memory=memory),
                                  Pooling(stats=tuple(stats)))
         else:
-            step = _CLIP_FEATURES[name](sr=sr, n_jobs=n_jobs)
+            step = _CLIP_FEATURES[name](sr=sr, n_jobs=n_jobs, memory=memory)
         parts.append((name, step))
-    return FeatureUnion(parts, verbose_feature_names_out=False)
+    return AudioFeatureUnion(parts, n_jobs=n_jobs, verbose_feature_names_out=False)
 
 
 def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chroma",
                             "spectral", "tempo"), stats=("mean", "std"), estimator=None,
-                            n_jobs=None):
+                            n_jobs=None, memory=None):
     """Audio files to labels: load, pooled features, standardise, classify.
 
     Parameters
@@ -81,6 +87,11 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
         The last step; an RBF SVM (``C=10``, balanced class weights) by default.
     n_jobs : int or None, default=None
         Files decoded and processed in parallel.
+    memory : str, joblib.Memory or None, default=None
+        Cache features per clip (see :func:`make_feature_union`) and keep decoded clips
+        in memory (``AudioLoader(cache=True)``): a grid search over the classifier then
+        decodes and analyses each file once, however many candidates and folds it
+        fits. None caches nothing.
 
     Returns
     -------
@@ -96,8 +107,9 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
     if estimator is None:
         estimator = SVC(C=10.0, class_weight="balanced")
     return Pipeline([
-        ("load", AudioLoader(sr=sr, duration=duration, n_jobs=n_jobs)),
-        ("features", make_feature_union(sr=sr, features=features, stats=stats, n_jobs=n_jobs)),
+        ("load", AudioLoader(sr=sr, duration=duration, n_jobs=n_jobs, cache=memory is not None)),
+        ("features", make_feature_union(sr=sr, features=features, stats=stats, n_jobs=n_jobs,
+                                        memory=memory)),
         ("scale", StandardScaler()),
         ("clf", estimator),
     ])

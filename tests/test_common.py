@@ -9,12 +9,13 @@ import inspect
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_music
 from sklearn_music import AudioLoader, CNNClassifier, CNNTagger
-from sklearn_music.features import (MFCC, Chroma, KeyFeatures, MelSpectrogram, Pooling,
-                                    SpectralFeatures, TempoFeatures)
+from sklearn_music.features import (MFCC, AudioFeatureUnion, Chroma, KeyFeatures,
+                                    MelSpectrogram, Pooling, SpectralFeatures, TempoFeatures)
 from sklearn_music.mir import ChordEstimator, KeyEstimator, TempoEstimator
 from sklearn_music.tuning import StudySearchCV
 
@@ -28,6 +29,8 @@ ESTIMATORS = [
     KeyFeatures(kind="stft"),  # the CQT costs ~50 s over the checks' many tiny clips
     TempoFeatures(),
     Pooling(stats=("mean", "std", "median", "p10")),
+    AudioFeatureUnion([("mfcc", make_pipeline(MFCC(n_mfcc=4, n_mels=16), Pooling())),
+                       ("tempo", TempoFeatures())]),  # fmt: skip
     KeyEstimator(chroma="stft", harmonic=False, tuning=0.0),
     TempoEstimator(),
     ChordEstimator(chroma="stft", harmonic=False, tuning=0.0),
@@ -50,6 +53,20 @@ EXPECTED_FAILED_CHECKS = {
         }
         for name in ("MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
                      "TempoFeatures")
+    },
+    "AudioFeatureUnion": {
+        **{
+            check: (
+                "inherited from scikit-learn's FeatureUnion, which fails it too: fit puts "
+                "the fitted parts into transformer_list"
+            )
+            for check in ("check_estimators_overwrite_params", "check_dont_overwrite_parameters")
+        },
+        **{
+            check: "clips of any length are valid: the number of samples is not fixed by fit"
+            for check in ("check_n_features_in_after_fitting", "check_transformer_general",
+                          "check_transformer_general(readonly_memmap=True)")
+        },
     },
     "AudioLoader": {
         "check_n_features_in_after_fitting": (

@@ -3,15 +3,18 @@
 Frame-level (n_clips, n_features, n_frames): :class:`MelSpectrogram`, :class:`MFCC`,
 :class:`Chroma`, :class:`SpectralFeatures`. Clip-level (n_clips, n_features):
 :class:`KeyFeatures`, :class:`TempoFeatures`. :class:`Pooling` turns frames into a 2-D
-table with named columns.
+table with named columns. :class:`AudioFeatureUnion` computes the features of several
+transformers in one pass over the clips.
 """
 
 from .pooling import Pooling
 from .rhythm import TempoFeatures
 from .spectral import MFCC, MelSpectrogram, SpectralFeatures
 from .tonal import Chroma, KeyFeatures
+from .union import AudioFeatureUnion
 
 __all__ = [
+    "AudioFeatureUnion",
     "Chroma",
     "KeyFeatures",
     "MFCC",

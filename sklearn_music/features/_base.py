@@ -1,47 +1,42 @@
-"""The common machinery of feature transformers: input handling, parallelism, stacking."""
+"""The common machinery of feature transformers: input handling, caching, one-pass analysis."""
 
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_memory
 
+from .._cache import KeyedWaveforms, ResultStore, estimator_key
 from .._frames import stack_frames
 from .._input import as_waveforms, is_path_list
+from ._engine import shared_output, transform_clips
 
-__all__ = ["AudioFeatureTransformer", "ClipTransformer", "FrameTransformer", "frame_count",
-           "pad_for_stft"]  # fmt: skip
-
-
-def frame_count(n_samples, hop_length):
-    """Frames of a centred STFT (librosa's default, ``center=True``) of ``n_samples``."""
-    return 1 + n_samples // hop_length
-
-
-def pad_for_stft(y, n_fft):
-    """Zero-pad a clip shorter than ``n_fft`` to ``n_fft`` samples.
-
-    A centred STFT pads the signal with zeros anyway, so the frames of the clip itself are
-    unchanged (crop the result to :func:`frame_count` of the original length); librosa
-    only stops warning that ``n_fft`` is too large for the signal.
-    """
-    return y if len(y) >= n_fft else np.pad(y, (0, n_fft - len(y)))
+__all__ = ["AudioFeatureTransformer", "ClipTransformer", "FrameTransformer"]
 
 
 class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
     """Base class of transformers that compute features from audio, one clip at a time.
 
-    Subclasses extend ``_parameter_constraints``, implement ``_features_one(y)`` returning
-    the features of one float32 waveform, ``_feature_names()``, and ``_stack(list)``;
-    relations between parameters are checked in ``_check_params``. These transformers are
-    stateless: ``fit`` only validates, and ``transform`` works without it, so a Pipeline
-    can be cloned and refitted without recomputing anything but the features.
+    Subclasses extend ``_parameter_constraints``, implement ``_features_from(ctx)``
+    returning the features of the clip of a
+    :class:`~sklearn_music.features._context.ClipContext` (taking its spectrograms from
+    the context, so that transformers analysing the same clip share them),
+    ``_feature_names()`` and ``_stack(list)``; relations between parameters are checked
+    in ``_check_params``. These transformers are stateless: ``fit`` only validates, and
+    ``transform`` works without it, so a Pipeline can be cloned and refitted without
+    recomputing anything but the features.
+
+    With a ``memory``, each clip's features are cached under the clip's content and the
+    transformer's class and output-changing parameters (every parameter except
+    ``n_jobs`` and ``memory``), so a later call, another fold or a search candidate
+    with the same feature parameters reads them back instead of computing them.
     """
 
     _parameter_constraints = {
         "sr": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
+        "memory": [None, str, HasMethods(["cache"])],
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -62,10 +57,11 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             The transformer.
         """
         self._check_params()
-        if not is_path_list(X):
+        checked = isinstance(X, KeyedWaveforms) or shared_output(X, self) is not None
+        if not checked and not is_path_list(X):
             as_waveforms(X, sr=self.sr)
-            if isinstance(X, np.ndarray) and X.ndim == 2:
-                self.n_features_in_ = X.shape[1]
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            self.n_features_in_ = X.shape[1]
         self.n_output_features_ = len(self._feature_names())
         return self
 
@@ -82,11 +78,12 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         ndarray
             The features; see the class docstring for the shape.
         """
+        shared = shared_output(X, self)
+        if shared is not None:
+            return shared
         self._validate_params()
         self._check_params()
-        waves = as_waveforms(X, sr=self.sr, n_jobs=self.n_jobs)
-        features = Parallel(n_jobs=self.n_jobs)(delayed(self._features_one)(w) for w in waves)
-        return self._stack(features)
+        return transform_clips([self], X, n_jobs=self.n_jobs)[0]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.
@@ -106,6 +103,23 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
 
     def _check_params(self):
         """Check relations between parameters; subclasses raise ValueError on conflicts."""
+
+    def _output_params(self):
+        """The parameters that can change the output: all but ``n_jobs`` and ``memory``."""
+        params = self.get_params(deep=False)
+        return {k: v for k, v in params.items() if k not in ("n_jobs", "memory")}
+
+    def _cache_key(self):
+        """A key for this transformer's output, whatever the clip."""
+        return estimator_key(self, self._output_params())
+
+    def _result_store(self):
+        """Where the per-clip features are cached, or None without a ``memory``."""
+        return None if self.memory is None else ResultStore(check_memory(self.memory))
+
+    def _analyses_batches(self):
+        """Whether features come from ``_features_batch(waves)`` rather than per clip."""
+        return False
 
     def _check_frequency_range(self, fmin, fmax):
         """Raise ValueError unless 0 <= fmin < fmax <= sr / 2 (fmax None means sr / 2)."""
@@ -127,7 +141,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
 class ClipTransformer(AudioFeatureTransformer):
     """Base class of transformers with one row of named features per clip: 2-D output.
 
-    ``_features_one(y)`` returns a 1-D vector; the output is float32 of shape
+    ``_features_from(ctx)`` returns a 1-D vector; the output is float32 of shape
     (n_clips, n_output_features_) and follows ``set_output`` (pandas, polars).
     """
 

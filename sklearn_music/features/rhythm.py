@@ -6,7 +6,8 @@ import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import ClipTransformer, frame_count, pad_for_stft
+from ._base import ClipTransformer
+from ._spectra import tempogram as fast_tempogram
 
 __all__ = ["TempoFeatures"]
 
@@ -17,7 +18,8 @@ _RATIOS = {
     "half_triplet": 3 / 4, "half": 1 / 2, "dotted_half": 1 / 3, "whole_triplet": 3 / 8,
     "whole": 1 / 4,
 }  # fmt: skip
-_ONSET_N_FFT = 2048  # the spectrogram window of librosa.onset.onset_strength
+# The log-mel spectrogram of librosa.onset.onset_strength: the MFCC's, by default.
+_ONSET_N_FFT, _ONSET_N_MELS = 2048, 128
 _PULSE_RANGE_BPM = (30.0, 300.0)
 
 
@@ -37,6 +39,9 @@ class TempoFeatures(ClipTransformer):
         Centre of librosa's prior on the tempo, in beats per minute.
     n_jobs : int or None, default=None
         Clips processed in parallel (joblib); None means 1, -1 all cores.
+    memory : str, joblib.Memory or None, default=None
+        Cache each clip's features (see :class:`~sklearn_music.MelSpectrogram`); None
+        caches nothing.
 
     Attributes
     ----------
@@ -87,26 +92,25 @@ class TempoFeatures(ClipTransformer):
         "start_bpm": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, sr=22050, hop_length=512, win_length=384, start_bpm=120.0, n_jobs=None):
+    def __init__(self, sr=22050, hop_length=512, win_length=384, start_bpm=120.0, n_jobs=None,
+                 memory=None):  # fmt: skip
         self.sr = sr
         self.hop_length = hop_length
         self.win_length = win_length
         self.start_bpm = start_bpm
         self.n_jobs = n_jobs
+        self.memory = memory
 
     def _feature_names(self):
         return [
             "tempo", "onset_strength_mean", "onset_strength_std", "onset_rate", "pulse_clarity",
         ] + [f"tempogram_ratio_{note}" for note in _RATIOS]  # fmt: skip
 
-    def _features_one(self, y):
-        sr, hop = self.sr, self.hop_length
-        envelope = librosa.onset.onset_strength(
-            y=pad_for_stft(y, _ONSET_N_FFT), sr=sr, hop_length=hop
-        )[: frame_count(len(y), hop)]
-        tempogram = librosa.feature.tempogram(
-            onset_envelope=envelope, sr=sr, hop_length=hop, win_length=self.win_length
-        )
+    def _features_from(self, ctx):
+        y, sr, hop = ctx.y, self.sr, self.hop_length
+        log_mel = ctx.log_mel(_ONSET_N_FFT, hop, _ONSET_N_MELS, 0.0, None)
+        envelope = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=hop)
+        tempogram = fast_tempogram(envelope, win_length=self.win_length)
         tempo = librosa.feature.tempo(
             tg=tempogram, sr=sr, hop_length=hop, start_bpm=self.start_bpm
         )[0]

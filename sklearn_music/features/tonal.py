@@ -6,7 +6,8 @@ import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ClipTransformer, FrameTransformer, frame_count, pad_for_stft
+from ._base import ClipTransformer, FrameTransformer
+from ._context import frame_count
 from .key_profiles import KEY_NAMES, PITCH_CLASSES, PROFILE_NAMES, key_profiles
 
 __all__ = ["Chroma", "KeyFeatures"]
@@ -21,17 +22,23 @@ _CHROMA_CONSTRAINTS = {
 }
 
 
-def _chroma(y, sr, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
-    """Chroma of one clip, rows C, C#, ..., B, ``1 + len(y) // hop_length`` frames."""
+def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
+    """Chroma of a clip, rows C, C#, ..., B, ``1 + len(y) // hop_length`` frames.
+
+    The STFT chroma is folded from the clip's shared power spectrogram, with the tuning
+    estimated from that spectrogram when not given, as
+    :func:`librosa.feature.chroma_stft` does.
+    """
     if kind == "stft":
-        chroma = librosa.feature.chroma_stft(
-            y=pad_for_stft(y, n_fft), sr=sr, n_fft=n_fft, hop_length=hop_length, tuning=tuning
+        if tuning is None:
+            tuning = ctx.tuning(n_fft, hop_length)
+        return librosa.feature.chroma_stft(
+            S=ctx.spectrogram(n_fft, hop_length), sr=ctx.sr, n_fft=n_fft, tuning=tuning
         )
-    else:
-        function = librosa.feature.chroma_cqt if kind == "cqt" else librosa.feature.chroma_cens
-        chroma = function(y=y, sr=sr, hop_length=hop_length, fmin=fmin, n_octaves=n_octaves,
-                          tuning=tuning)  # fmt: skip
-    return chroma[:, : frame_count(len(y), hop_length)]
+    function = librosa.feature.chroma_cqt if kind == "cqt" else librosa.feature.chroma_cens
+    chroma = function(y=ctx.y, sr=ctx.sr, hop_length=hop_length, fmin=fmin,
+                      n_octaves=n_octaves, tuning=tuning)  # fmt: skip
+    return chroma[:, : frame_count(len(ctx.y), hop_length)]
 
 
 def _check_chroma_range(estimator):
@@ -71,6 +78,9 @@ class Chroma(FrameTransformer):
         Deviation from A440 in fractions of a bin; None estimates it from each clip.
     n_jobs : int or None, default=None
         Clips processed in parallel (joblib); None means 1, -1 all cores.
+    memory : str, joblib.Memory or None, default=None
+        Cache each clip's features (see :class:`~sklearn_music.MelSpectrogram`); None
+        caches nothing.
 
     Attributes
     ----------
@@ -103,7 +113,7 @@ class Chroma(FrameTransformer):
     _parameter_constraints = {**FrameTransformer._parameter_constraints, **_CHROMA_CONSTRAINTS}
 
     def __init__(self, sr=22050, kind="stft", n_fft=2048, hop_length=512, fmin=None,
-                 n_octaves=7, tuning=None, n_jobs=None):  # fmt: skip
+                 n_octaves=7, tuning=None, n_jobs=None, memory=None):  # fmt: skip
         self.sr = sr
         self.kind = kind
         self.n_fft = n_fft
@@ -112,6 +122,7 @@ class Chroma(FrameTransformer):
         self.n_octaves = n_octaves
         self.tuning = tuning
         self.n_jobs = n_jobs
+        self.memory = memory
 
     def _check_params(self):
         _check_chroma_range(self)
@@ -119,9 +130,9 @@ class Chroma(FrameTransformer):
     def _feature_names(self):
         return [f"chroma_{pc}" for pc in PITCH_CLASSES]
 
-    def _features_one(self, y):
+    def _features_from(self, ctx):
         return _chroma(
-            y, self.sr, kind=self.kind, n_fft=self.n_fft, hop_length=self.hop_length,
+            ctx, kind=self.kind, n_fft=self.n_fft, hop_length=self.hop_length,
             fmin=self.fmin, n_octaves=self.n_octaves, tuning=self.tuning,
         )  # fmt: skip
 
@@ -164,6 +175,9 @@ class KeyFeatures(ClipTransformer):
         Deviation from A440 in fractions of a bin; None estimates it from each clip.
     n_jobs : int or None, default=None
         Clips processed in parallel (joblib); None means 1, -1 all cores.
+    memory : str, joblib.Memory or None, default=None
+        Cache each clip's features (see :class:`~sklearn_music.MelSpectrogram`); None
+        caches nothing.
 
     Attributes
     ----------
@@ -204,7 +218,8 @@ class KeyFeatures(ClipTransformer):
     }
 
     def __init__(self, sr=22050, profiles=PROFILE_NAMES, kind="cqt", n_fft=2048,
-                 hop_length=512, fmin=None, n_octaves=7, tuning=None, n_jobs=None):  # fmt: skip
+                 hop_length=512, fmin=None, n_octaves=7, tuning=None, n_jobs=None,
+                 memory=None):  # fmt: skip
         self.sr = sr
         self.profiles = profiles
         self.kind = kind
@@ -214,6 +229,7 @@ class KeyFeatures(ClipTransformer):
         self.n_octaves = n_octaves
         self.tuning = tuning
         self.n_jobs = n_jobs
+        self.memory = memory
 
     def _check_params(self):
         _check_chroma_range(self)
@@ -230,9 +246,9 @@ class KeyFeatures(ClipTransformer):
             f"{profile}_{key}" for profile in self.profiles for key in keys
         ]
 
-    def _features_one(self, y):
+    def _features_from(self, ctx):
         chroma = _chroma(
-            y, self.sr, kind=self.kind, n_fft=self.n_fft, hop_length=self.hop_length,
+            ctx, kind=self.kind, n_fft=self.n_fft, hop_length=self.hop_length,
             fmin=self.fmin, n_octaves=self.n_octaves, tuning=self.tuning,
         )  # fmt: skip
         mean = chroma.mean(axis=1).astype(float)

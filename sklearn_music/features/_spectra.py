@@ -1,0 +1,264 @@
+"""Fast spectral building blocks that reproduce librosa's numbers.
+
+Each function computes what the named librosa function computes, from a spectrogram the
+caller already has, with less work: the STFT in blocks of frames (bounded temporary
+memory), the mel filterbank as one short dot product per band (a mel filter is zero
+outside a narrow range of FFT bins), spectral moments as weighted sums rather than
+a full deviation matrix, the tuning estimate over the frequency band it looks at, and
+the tempogram's autocorrelations with an FFT length that factors into small primes.
+``stft_magnitude``, ``spectral_rolloff``, ``zero_crossing_rate`` and ``estimate_tuning``
+give librosa's values bit for bit; the mel bands, the spectral moments and the tempogram
+differ only by floating-point rounding (the order of the sums).
+"""
+
+from functools import lru_cache
+
+import librosa
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+__all__ = ["BandedFilterbank", "estimate_tuning", "mel_filterbank", "spectral_moments",
+           "spectral_rolloff", "stft_magnitude", "tempogram", "zero_crossing_rate"]  # fmt: skip
+
+_BLOCK_FRAMES = 256  # frames transformed at once: temporaries of a few MB at any length
+_TINY32 = np.finfo(np.float32).tiny
+
+
+@lru_cache(maxsize=16)
+def _hann(n_fft):
+    return scipy.signal.get_window("hann", n_fft, fftbins=True)
+
+
+def stft_magnitude(y, *, n_fft, hop_length):
+    """``np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length))``, bit for bit.
+
+    Centred frames, zero padding and a periodic Hann window, as librosa's defaults. The
+    FFT runs in double precision and is rounded to complex64, as librosa does, so the
+    magnitudes are identical; only the temporaries are smaller.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32
+    n_fft, hop_length : int
+
+    Returns
+    -------
+    ndarray of shape (1 + n_fft // 2, n_frames), float32
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> y = np.random.default_rng(0).uniform(-1, 1, 8000).astype(np.float32)
+    >>> S = stft_magnitude(y, n_fft=512, hop_length=128)
+    >>> bool(np.array_equal(S, np.abs(librosa.stft(y, n_fft=512, hop_length=128))))
+    True
+    """
+    pad = n_fft // 2
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, (pad, pad)), n_fft)
+    frames = frames[::hop_length]
+    window = _hann(n_fft)
+    out = np.empty((len(frames), 1 + n_fft // 2), np.float32)
+    for start in range(0, len(frames), _BLOCK_FRAMES):
+        block = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=-1)
+        out[start : start + _BLOCK_FRAMES] = np.abs(block.astype(np.complex64))
+    return np.ascontiguousarray(out.T)
+
+
+class BandedFilterbank:
+    """A filterbank whose rows are non-zero over one contiguous range of bins each.
+
+    Applying it costs one short dot product per row instead of a dense matrix product:
+    a 128-band mel filterbank over 1025 FFT bins has about 2,000 non-zero weights of
+    131,200.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_bands, n_bins)
+    """
+
+    def __init__(self, weights):
+        self.n_bins = weights.shape[1]
+        self.bands = []
+        for row in weights:
+            nonzero = np.flatnonzero(row)
+            lo, hi = (nonzero[0], nonzero[-1] + 1) if nonzero.size else (0, 0)
+            self.bands.append((lo, hi, np.ascontiguousarray(row[lo:hi])))
+
+    def apply(self, S):
+        """``weights @ S`` for a spectrogram S of shape (n_bins, n_frames)."""
+        out = np.zeros((len(self.bands), S.shape[1]), np.result_type(S.dtype, np.float32))
+        for i, (lo, hi, w) in enumerate(self.bands):
+            if hi > lo:
+                np.dot(w, S[lo:hi], out=out[i])
+        return out
+
+
+@lru_cache(maxsize=32)
+def mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
+    """:func:`librosa.filters.mel` (Slaney scale and area normalisation) as a banded bank.
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> S = np.random.default_rng(0).random((1025, 10), dtype=np.float32)
+    >>> mel = mel_filterbank(22050, 2048, 128, 0.0, None).apply(S)
+    >>> dense = librosa.filters.mel(sr=22050, n_fft=2048) @ S
+    >>> bool(np.allclose(mel, dense, rtol=1e-5))
+    True
+    """
+    weights = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    return BandedFilterbank(weights)
+
+
+def spectral_moments(S, freqs):
+    """Spectral centroid and bandwidth (``p=2``) of each frame, as librosa computes them.
+
+    Equal to :func:`librosa.feature.spectral_centroid` and
+    :func:`librosa.feature.spectral_bandwidth` of ``S`` up to rounding, from three
+    weighted sums per frame in double precision; a silent frame gives 0 and 0.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_bins, n_frames)
+        Magnitude spectrogram.
+    freqs : ndarray of shape (n_bins,)
+        Centre frequency of each bin in Hz.
+
+    Returns
+    -------
+    centroid, bandwidth : ndarray of shape (1, n_frames), float64
+    """
+    norm = S.sum(axis=0)  # librosa's L1 normalisation, in the spectrogram's precision
+    norm = np.where(norm < _TINY32, 1.0, norm).astype(np.float64)
+    total = np.einsum("ft->t", S, dtype=np.float64)
+    first = np.einsum("f,ft->t", freqs, S, dtype=np.float64)
+    second = np.einsum("f,ft->t", freqs**2, S, dtype=np.float64)
+    centroid = first / norm
+    # sum_f S_f (f - c)^2 expanded; in double precision the cancellation costs nothing.
+    variance = (second - 2.0 * centroid * first + centroid**2 * total) / norm
+    return centroid[None], np.sqrt(np.maximum(variance, 0.0))[None]
+
+
+def spectral_rolloff(S, freqs, *, roll_percent=0.85):
+    """:func:`librosa.feature.spectral_rolloff` of ``S``, bit for bit.
+
+    The lowest bin frequency at which the cumulative energy reaches ``roll_percent`` of
+    the frame's total, found with one cumulative sum and an argmax.
+
+    Returns
+    -------
+    ndarray of shape (1, n_frames), float64
+    """
+    cumulative = np.cumsum(S, axis=0)
+    threshold = roll_percent * cumulative[-1]
+    return freqs[np.argmax(cumulative >= threshold, axis=0)][None]
+
+
+def zero_crossing_rate(y, *, frame_length, hop_length, threshold=1e-10):
+    """:func:`librosa.feature.zero_crossing_rate` of ``y`` (centred frames), bit for bit.
+
+    Sign changes are found once on the whole signal and counted per frame from a
+    cumulative sum, instead of once per overlapping frame.
+
+    Returns
+    -------
+    ndarray of shape (1, n_frames), float64
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> y = np.random.default_rng(0).normal(size=5000).astype(np.float32)
+    >>> ours = zero_crossing_rate(y, frame_length=2048, hop_length=512)
+    >>> bool(np.array_equal(ours, librosa.feature.zero_crossing_rate(y)))
+    True
+    """
+    half = frame_length // 2
+    padded = np.pad(y, (half, half), mode="edge")
+    negative = np.signbit(np.where(np.abs(padded) <= threshold, 0, padded))
+    changes = np.concatenate([[0], np.cumsum(negative[1:] != negative[:-1])])
+    starts = np.arange(1 + (len(padded) - frame_length) // hop_length) * hop_length
+    # Crossings between consecutive samples of a frame: the frame_length - 1 pairs.
+    counts = changes[starts + frame_length - 1] - changes[starts]
+    return (counts / frame_length)[None]
+
+
+def estimate_tuning(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1,
+                    resolution=0.01, bins_per_octave=12):  # fmt: skip
+    """``librosa.estimate_tuning(S=P, sr=sr, bins_per_octave=bins_per_octave)``, exactly.
+
+    librosa's pitch tracker (:func:`librosa.piptrack`) runs over the whole spectrogram and
+    then keeps the peaks between ``fmin`` and ``fmax``; the same arithmetic here runs on
+    those bins only, with the same precision at every step, so the same peaks and the
+    same tuning come out.
+
+    Parameters
+    ----------
+    P : ndarray of shape (1 + n_fft // 2, n_frames), float32
+        Power (or magnitude) spectrogram.
+
+    Returns
+    -------
+    float
+        Deviation from A440 in fractions of a bin.
+    """
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    fmax = min(fmax, sr / 2)
+    band = np.flatnonzero((fmin <= freqs) & (freqs < fmax))
+    band = band[(band > 0) & (band < len(freqs) - 1)]  # both neighbours exist
+    if band.size == 0:
+        return librosa.pitch_tuning(np.zeros(0), resolution=resolution,
+                                    bins_per_octave=bins_per_octave)  # fmt: skip
+    lo, hi = band[0], band[-1] + 1
+    x = P[lo - 1 : hi + 1]
+    below, centre, above = x[:-2], x[1:-1], x[2:]
+    # librosa's parabolic-interpolation stencil, with its mixed float32/float64 steps.
+    a = (above + below).astype(np.float64) - 2 * centre.astype(np.float64)
+    b = (above - below).astype(np.float64) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(np.float32)
+    slope = (above - below) / np.float32(2.0)  # np.gradient in the interior
+    skew = 0.5 * slope * shift
+    gated = P * (P > threshold * P.max(axis=0))
+    g = gated[lo - 1 : hi + 1]
+    peaks = (g[1:-1] > g[:-2]) & (g[1:-1] >= g[2:])
+    rows, cols = np.nonzero(peaks)
+    pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(np.float32)
+    magnitude = centre[rows, cols] + skew[rows, cols]
+    voiced = pitch > 0
+    floor = np.median(magnitude[voiced]) if voiced.any() else 0.0
+    return librosa.pitch_tuning(pitch[(magnitude >= floor) & voiced], resolution=resolution,
+                                bins_per_octave=bins_per_octave)  # fmt: skip
+
+
+def tempogram(onset_envelope, *, win_length):
+    """:func:`librosa.feature.tempogram` of an onset envelope (centred, Hann, max-normalised).
+
+    librosa autocorrelates each window with an FFT of ``2 * win_length - 1`` points
+    (767 = 13 x 59 at the default 384, a slow size); any length from there on gives the
+    same autocorrelation, so this takes the next length made of small primes.
+
+    Returns
+    -------
+    ndarray of shape (win_length, n_frames), float64
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> env = np.random.default_rng(0).random(500).astype(np.float32)
+    >>> ours = tempogram(env, win_length=384)
+    >>> bool(np.allclose(ours, librosa.feature.tempogram(onset_envelope=env), atol=1e-12))
+    True
+    """
+    n = onset_envelope.shape[-1]
+    half = win_length // 2
+    padded = np.pad(onset_envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    windowed = frames * _hann(win_length)
+    n_fft = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    spectrum = scipy.fft.rfft(windowed, n=n_fft, axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    autocorrelation = scipy.fft.irfft(power, n=n_fft, axis=-1)[:, :win_length]
+    peak = np.max(np.abs(autocorrelation), axis=-1, keepdims=True)
+    peak[peak < np.finfo(peak.dtype).tiny] = 1.0
+    return np.ascontiguousarray((autocorrelation / peak).T)
