@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..features.key_profiles import PITCH_CLASSES
 from ._chroma import CHROMA_KINDS, chroma_frames
 from ._clips import check_clips
-from .tempo import onset_envelope
+from ._periodicity import onset_envelopes
 
 __all__ = ["ChordEstimator", "CHORD_LABELS"]
 
@@ -165,7 +165,7 @@ class ChordEstimator(BaseEstimator):
         return _chord_templates() @ chroma
 
     def _beat_frames(self, y, n_frames):
-        envelope = onset_envelope(y, sr=self.sr)
+        envelope = onset_envelopes(y, sr=self.sr).sum(axis=0)
         _, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=self.sr, hop_length=256)
         beat_times = librosa.frames_to_time(beats, sr=self.sr, hop_length=256)
         frames = librosa.time_to_frames(beat_times, sr=self.sr, hop_length=self.hop_length)

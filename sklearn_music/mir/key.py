@@ -6,7 +6,6 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ..features.key_profiles import KEY_NAMES, key_profiles
@@ -192,7 +191,11 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
             self.n_labelled_ = 0
             return self
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (np.mod(y, 1) == 0)):
+            raise ValueError(
+                "Unknown label type: continuous. Key labels are names such as 'A minor' or "
+                "indices 0-23 into KEY_NAMES"
+            )
         if len(y) != len(waves):
             raise ValueError(f"X holds {len(waves)} clips but y holds {len(y)} keys")
         keys = np.array([_key_index(label) for label in y])

@@ -1,117 +1,23 @@
-"""Global tempo and beat estimation from a multi-band onset envelope."""
+"""Global tempo and beat estimation: periodicity of band onset envelopes, octave choice."""
 
+import warnings
 from numbers import Integral, Real
 
 import librosa
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.ndimage import uniform_filter1d
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import column_or_1d
 
 from ..metrics import tempo_accuracy1
 from ._clips import check_clips
+from ._periodicity import onset_envelopes, periodicity, tempo_grid
 
-__all__ = ["TempoEstimator", "onset_envelope", "tempo_salience"]
+__all__ = ["TempoEstimator"]
 
-_BANDS = (0, 16, 48, 128)  # mel bands: bass and kick, low-mid, the rest (snare, hi-hat)
-_STEPS_PER_OCTAVE = 240  # tempo grid resolution: 0.3 % per step, far below Acc1's 4 %
-_COMB_WEIGHTS = (1.0, 0.5, 0.25)  # the beat period and its first multiples
-_DFT_EXPONENT = 0.25  # weight of the Fourier tempogram against the autocorrelation
-_DFT_WINDOW = 8.0  # seconds
-_MIN_SAMPLES = 4096
-
-
-def onset_envelope(y, *, sr, hop_length=256):
-    """Spectral-flux onset strength summed over three mel bands, local mean removed.
-
-    Each band's flux is computed on a log-mel spectrogram with a maximum filter across
-    frequency (vibrato suppression, as in SuperFlux), so that soft bass and kick onsets
-    count as much as loud broadband ones; subtracting the one-second running mean keeps
-    only the peaks that carry the rhythm.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Mono waveform.
-    sr : int
-        Its sample rate.
-    hop_length : int, default=256
-        Samples between frames.
-
-    Returns
-    -------
-    envelope : ndarray of shape (n_frames,)
-        Non-negative onset strength.
-    """
-    y = np.asarray(y, dtype=np.float32)
-    if y.size < _MIN_SAMPLES:
-        y = np.pad(y, (0, _MIN_SAMPLES - y.size))
-    S = librosa.power_to_db(
-        librosa.feature.melspectrogram(
-            y=y, sr=sr, n_fft=2048, hop_length=hop_length, n_mels=_BANDS[-1]
-        )
-    )
-    flux = librosa.onset.onset_strength_multi(
-        S=S, sr=sr, hop_length=hop_length, lag=2, max_size=3, channels=list(_BANDS)
-    ).sum(axis=0)
-    local_mean = uniform_filter1d(flux, size=max(1, int(round(sr / hop_length))), mode="nearest")
-    return np.maximum(flux - local_mean, 0.0)
-
-
-def _autocorrelation(envelope):
-    x = envelope - envelope.mean()
-    n = x.size
-    spectrum = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(np.abs(spectrum) ** 2)[:n] / (n - np.arange(n))
-    return acf / acf[0] if acf[0] > 0 else acf
-
-
-def _fourier_tempogram(envelope, frame_rate, bpm):
-    """Mean magnitude of windowed DFTs of the envelope at the tempi ``bpm``."""
-    width = min(envelope.size, int(_DFT_WINDOW * frame_rate))
-    t = np.arange(width) / frame_rate
-    basis = np.exp(-2j * np.pi * np.outer(bpm / 60.0, t)) * np.hanning(width)
-    starts = range(0, envelope.size - width + 1, max(1, int(frame_rate)))
-    segments = np.array([envelope[s : s + width] for s in starts])
-    return np.abs((segments - segments.mean(axis=1, keepdims=True)) @ basis.T).mean(axis=0)
-
-
-def tempo_salience(envelope, *, frame_rate, bpm):
-    """How strongly the onset envelope pulses at each tempo, before any prior.
-
-    The autocorrelation at the beat period and its first multiples (a comb, which favours
-    the beat over its subdivisions) is multiplied by a weak power of the Fourier
-    tempogram (which favours the beat over its multiples), so that each of the two
-    cancels the other's octave bias.
-
-    Parameters
-    ----------
-    envelope : ndarray of shape (n_frames,)
-        Onset envelope, as from :func:`onset_envelope`.
-    frame_rate : float
-        Envelope frames per second.
-    bpm : ndarray of shape (n_tempi,)
-        Tempi to evaluate.
-
-    Returns
-    -------
-    salience : ndarray of shape (n_tempi,)
-        In [0, 1], 1 at the most salient tempo.
-    """
-    acf = _autocorrelation(envelope)
-    lags = np.arange(acf.size)
-    period = 60.0 * frame_rate / bpm
-    comb = sum(
-        w * np.interp(k * period, lags, acf, right=0.0)
-        for k, w in enumerate(_COMB_WEIGHTS, start=1)
-    )
-    comb = np.maximum(comb, 0.0)
-    dft = _fourier_tempogram(envelope, frame_rate, bpm)
-    salience = comb * (dft / max(dft.max(), 1e-12)) ** _DFT_EXPONENT
-    top = salience.max()
-    return salience / top if top > 0 else salience
+_HIT = 0.04  # a candidate within 4 % of the reference is right (Acc1's tolerance)
 
 
 def _log_normal_prior(bpm, center, octaves):
@@ -121,11 +27,18 @@ def _log_normal_prior(bpm, center, octaves):
 class TempoEstimator(BaseEstimator):
     """Global tempo of each clip in BPM, and its beats.
 
-    A multi-band spectral-flux onset envelope is analysed for periodicity by a comb over
-    its autocorrelation times a Fourier tempogram, each correcting the other's octave
-    bias; a log-normal prior over tempo picks the metrical level listeners tap. Without
-    labels the prior is ``prior_bpm`` and ``prior_octaves``; ``fit`` with labelled clips
-    learns the prior that gets most of them right (within 4 %).
+    Spectral-flux onset envelopes in three mel bands (kick and bass, low mids, snare and
+    hi-hat) are analysed for periodicity over a grid of tempi: a comb over the
+    autocorrelation times a Fourier tempogram, each correcting the other's octave bias.
+    Which metrical level listeners tap is the hard part (octave errors):
+
+    - without labels, a log-normal prior over tempo (``prior_bpm``, ``prior_octaves``)
+      weighs the salience curve and its peak wins;
+    - ``fit`` with labelled clips learns it instead: the salience peaks of each clip and
+      their doubles and halves are candidates, and a gradient-boosted classifier learns
+      which candidate is the annotated tempo from its log-tempo (a learned prior) and the
+      periodicity evidence at the candidate, its octaves and its 3:2 relatives, in every
+      band. ``predict`` then takes the most probable candidate.
 
     Parameters
     ----------
@@ -133,23 +46,25 @@ class TempoEstimator(BaseEstimator):
         Sample rate that files are loaded at, and the rate of waveforms given in memory.
     hop_length : int, default=256
         Samples between onset-envelope frames.
-    min_bpm, max_bpm : float, default=30.0, 300.0
-        Range of tempi considered.
+    min_bpm, max_bpm : float, default=40.0, 250.0
+        Range of tempi the estimate lies in.
     prior_bpm : float, default=120.0
-        Centre of the log-normal tempo prior (the preferred tempo of listeners).
+        Centre of the log-normal tempo prior used without labels (the preferred tempo of
+        listeners).
     prior_octaves : float, default=1.0
         Its standard deviation in octaves.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the candidate classifier of ``fit``.
     n_jobs : int or None, default=None
         Clips analysed in parallel.
 
     Attributes
     ----------
-    prior_bpm_ : float
-        Centre of the prior that ``predict`` uses (learned when ``fit`` had labels).
-    prior_octaves_ : float
-        Its width in octaves.
+    candidate_classifier_ : HistGradientBoostingClassifier or None
+        The classifier that picks the tempo among candidates, or None when ``fit`` had no
+        labels (or no usable ones) and the prior picks it.
     n_labelled_ : int
-        Labelled clips the prior was learned from (0 when fitted without labels).
+        Labelled clips ``fit`` learned from (0 without labels).
 
     See Also
     --------
@@ -157,8 +72,8 @@ class TempoEstimator(BaseEstimator):
 
     Notes
     -----
-    ``predict`` and ``predict_beats`` work before ``fit`` (with the prior of the
-    parameters). ``score`` is Acc1, the fraction of clips within 4 % of the reference.
+    ``predict`` and ``predict_beats`` work before ``fit`` (with the prior). ``score`` is
+    Acc1, the fraction of clips within 4 % of the reference.
 
     Examples
     --------
@@ -180,17 +95,19 @@ class TempoEstimator(BaseEstimator):
         "max_bpm": [Interval(Real, 0, None, closed="neither")],
         "prior_bpm": [Interval(Real, 0, None, closed="neither")],
         "prior_octaves": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, *, sr=22050, hop_length=256, min_bpm=30.0, max_bpm=300.0,
-                 prior_bpm=120.0, prior_octaves=1.0, n_jobs=None):  # fmt: skip
+    def __init__(self, *, sr=22050, hop_length=256, min_bpm=40.0, max_bpm=250.0,
+                 prior_bpm=120.0, prior_octaves=1.0, random_state=0, n_jobs=None):  # fmt: skip
         self.sr = sr
         self.hop_length = hop_length
         self.min_bpm = min_bpm
         self.max_bpm = max_bpm
         self.prior_bpm = prior_bpm
         self.prior_octaves = prior_octaves
+        self.random_state = random_state
         self.n_jobs = n_jobs
 
     def _check_params(self):
@@ -200,38 +117,47 @@ class TempoEstimator(BaseEstimator):
                 f"min_bpm ({self.min_bpm}) must be smaller than max_bpm ({self.max_bpm})"
             )
 
-    def _bpm_grid(self):
-        n = int(np.ceil(np.log2(self.max_bpm / self.min_bpm) * _STEPS_PER_OCTAVE)) + 1
-        return np.geomspace(self.min_bpm, self.max_bpm, n)
-
     def _analyse(self, waves):
-        """Onset envelopes and tempo saliences of every clip."""
-        bpm = self._bpm_grid()
+        """Band onset envelopes and the Periodicity of every clip."""
+        bpm = tempo_grid(self.min_bpm, self.max_bpm)
         frame_rate = self.sr / self.hop_length
 
         def one(y):
-            envelope = onset_envelope(y, sr=self.sr, hop_length=self.hop_length)
-            return envelope, tempo_salience(envelope, frame_rate=frame_rate, bpm=bpm)
+            envelopes = onset_envelopes(y, sr=self.sr, hop_length=self.hop_length)
+            return envelopes, periodicity(envelopes, frame_rate=frame_rate, bpm=bpm)
 
-        results = Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
-        return bpm, [e for e, _ in results], np.array([s for _, s in results])
+        return Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
 
-    def _prior(self):
-        if hasattr(self, "prior_bpm_"):
-            return self.prior_bpm_, self.prior_octaves_
-        return self.prior_bpm, self.prior_octaves
+    def _prior_pick(self, rhythm):
+        """The tempo in range where salience times the prior peaks, and that product."""
+        weighted = rhythm.salience * _log_normal_prior(
+            rhythm.bpm, self.prior_bpm, self.prior_octaves
+        )
+        weighted[(rhythm.bpm < self.min_bpm) | (rhythm.bpm > self.max_bpm)] = 0.0
+        return float(rhythm.bpm[np.argmax(weighted)]), weighted
 
-    @staticmethod
-    def _pick(bpm, salience, center, octaves):
-        return bpm[np.argmax(salience * _log_normal_prior(bpm, center, octaves), axis=1)]
+    def _candidates(self, rhythm):
+        """Candidate tempi and their features: the periodicity evidence, plus how the
+        prior rates them (so that a classifier trained on few clips can lean on it)."""
+        pick, weighted = self._prior_pick(rhythm)
+        candidates = rhythm.candidates(self.min_bpm, self.max_bpm)
+        if np.all(np.abs(np.log2(candidates / pick)) >= 0.03):
+            candidates = np.append(candidates, pick)
+        prior_score = rhythm.at(weighted, candidates) / max(weighted.max(), 1e-12)
+        is_pick = np.abs(np.log2(candidates / pick)) < 0.03
+        features = np.column_stack([rhythm.features(candidates), prior_score, is_pick])
+        return candidates, features
+
+    def _tempo(self, rhythm):
+        classifier = getattr(self, "candidate_classifier_", None)
+        if classifier is None:
+            return self._prior_pick(rhythm)[0]
+        candidates, features = self._candidates(rhythm)
+        return float(candidates[np.argmax(classifier.predict_proba(features)[:, 1])])
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Set the tempo prior: the parameters' one, or one learned from labelled clips.
-
-        With labels, the centre (60 to 200 BPM, in twelfths of an octave) and width (0.5
-        to 2 octaves) of the prior are chosen to maximise Acc1 on the clips, ties going
-        to the prior closest to the parameters'.
+        """Learn from labelled clips which candidate tempo is the annotated one.
 
         Parameters
         ----------
@@ -248,27 +174,34 @@ class TempoEstimator(BaseEstimator):
         """
         self._check_params()
         waves = check_clips(self, X, load=y is not None, reset=True)
+        self.candidate_classifier_ = None
+        self.n_labelled_ = 0
         if y is None:
-            self.prior_bpm_, self.prior_octaves_ = float(self.prior_bpm), float(self.prior_octaves)
-            self.n_labelled_ = 0
             return self
         y = column_or_1d(y, dtype=np.float64, warn=True)
         if len(y) != len(waves):
             raise ValueError(f"X holds {len(waves)} clips but y holds {len(y)} tempi")
         if not (np.all(np.isfinite(y)) and np.all(y > 0)):
             raise ValueError("reference tempi y must be positive finite numbers (BPM)")
-        bpm, _, salience = self._analyse(waves)
-        best = None
-        for center in 60.0 * 2.0 ** (np.arange(0, 22) / 12):  # 60 to ~200 BPM
-            for octaves in (0.5, 0.75, 1.0, 1.5, 2.0):
-                estimate = self._pick(bpm, salience, center, octaves)
-                hits = np.mean(np.abs(estimate - y) <= 0.04 * y)
-                distance = abs(np.log2(center / self.prior_bpm)) + abs(
-                    np.log2(octaves / self.prior_octaves)
-                )
-                if best is None or (hits, -distance) > best[0]:
-                    best = ((hits, -distance), center, octaves)
-        self.prior_bpm_, self.prior_octaves_ = float(best[1]), float(best[2])
+        features, hits = [], []
+        for (_, rhythm), tempo in zip(self._analyse(waves), y):
+            candidates, candidate_features = self._candidates(rhythm)
+            features.append(candidate_features)
+            hits.append(np.abs(candidates - tempo) <= _HIT * tempo)
+        hits = np.concatenate(hits)
+        if hits.all() or not hits.any():
+            warnings.warn(
+                "no clip offers both a right and a wrong candidate tempo (are the reference "
+                f"tempi within min_bpm={self.min_bpm} and max_bpm={self.max_bpm}?); "
+                "keeping the prior",
+                UserWarning,
+            )
+            return self
+        classifier = HistGradientBoostingClassifier(
+            max_depth=3, max_iter=100, learning_rate=0.1, early_stopping=False,
+            random_state=self.random_state,
+        )  # fmt: skip
+        self.candidate_classifier_ = classifier.fit(np.vstack(features), hits)
         self.n_labelled_ = len(y)
         return self
 
@@ -286,8 +219,8 @@ class TempoEstimator(BaseEstimator):
             Beats per minute.
         """
         self._check_params()
-        bpm, _, salience = self._analyse(check_clips(self, X))
-        return self._pick(bpm, salience, *self._prior())
+        analysed = self._analyse(check_clips(self, X))
+        return np.array([self._tempo(rhythm) for _, rhythm in analysed])
 
     def predict_beats(self, X):
         """Beat times of each clip, tracked by dynamic programming at the estimated tempo.
@@ -303,14 +236,14 @@ class TempoEstimator(BaseEstimator):
             For each clip, the beat times in seconds.
         """
         self._check_params()
-        bpm, envelopes, salience = self._analyse(check_clips(self, X))
-        tempi = self._pick(bpm, salience, *self._prior())
-        return [
-            librosa.beat.beat_track(
-                onset_envelope=e, sr=self.sr, hop_length=self.hop_length, bpm=t, units="time"
-            )[1]
-            for e, t in zip(envelopes, tempi)
-        ]
+        beats = []
+        for envelopes, rhythm in self._analyse(check_clips(self, X)):
+            _, times = librosa.beat.beat_track(
+                onset_envelope=envelopes.sum(axis=0), sr=self.sr, hop_length=self.hop_length,
+                bpm=self._tempo(rhythm), units="time",
+            )  # fmt: skip
+            beats.append(times)
+        return beats
 
     def score(self, X, y):
         """Acc1: the fraction of clips whose tempo is within 4 % of the reference.

@@ -1,0 +1,212 @@
+"""Key, tempo, beat and chord estimation: sklearn_music against librosa's plain way.
+
+Run from the repository root::
+
+    python benchmarks/key_tempo.py [--gtzan ../shared/data/gtzan-mini-dev] [--n-rendered 100]
+
+Everything is measured in the same run, on the same audio:
+
+- real music: the GTZAN slice (key, tempo and beat annotations); estimators fitted on
+  labels are cross-validated by genre (GroupKFold over the genres, so no test clip's genre
+  or artist is seen in training);
+- rendered music: pieces of known key (``make_key_pieces``) and grooves of known tempo
+  (``make_grooves``), plus chord progressions of known chords; fitted estimators learn from
+  a separately seeded training set.
+
+librosa's plain way is the mean of ``librosa.feature.chroma_cqt`` correlated with the
+Krumhansl-Kessler profiles (key), ``librosa.feature.tempo`` (tempo) and
+``librosa.beat.beat_track`` (beats), all at their defaults.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import librosa
+import mir_eval
+import numpy as np
+import pretty_midi
+from sklearn.model_selection import GroupKFold, cross_val_predict
+
+from sklearn_music import ChordEstimator, KeyEstimator, TempoEstimator
+from sklearn_music._input import as_waveforms
+from sklearn_music.datasets import load_gtzan, make_grooves, make_key_pieces, render_midi
+from sklearn_music.features.key_profiles import KEY_NAMES, PITCH_CLASSES, key_profiles
+from sklearn_music.metrics import (
+    chord_score,
+    mirex_key_score,
+    tempo_accuracy1,
+    tempo_accuracy2,
+)
+
+SR = 22050
+
+
+def librosa_keys(waves):
+    """Mean chroma_cqt correlated with the 24 Krumhansl-Kessler profiles."""
+    profiles = key_profiles("krumhansl")
+    profiles = profiles - profiles.mean(axis=1, keepdims=True)
+    profiles /= np.linalg.norm(profiles, axis=1, keepdims=True)
+    keys = []
+    for y in waves:
+        chroma = librosa.feature.chroma_cqt(y=y, sr=SR).mean(axis=1)
+        chroma = chroma - chroma.mean()
+        keys.append(KEY_NAMES[int(np.argmax(profiles @ chroma))])
+    return np.array(keys)
+
+
+def librosa_tempi(waves):
+    return np.array([librosa.feature.tempo(y=y, sr=SR)[0] for y in waves])
+
+
+def librosa_beats(waves):
+    return [librosa.beat.beat_track(y=y, sr=SR, units="time")[1] for y in waves]
+
+
+def beat_f_measure(references, estimates):
+    return float(
+        np.mean(
+            [
+                mir_eval.beat.f_measure(mir_eval.beat.trim_beats(r), mir_eval.beat.trim_beats(e))
+                for r, e in zip(references, estimates)
+            ]
+        )
+    )
+
+
+def row(task, data, method, **scores):
+    text = "  ".join(f"{k}={v:.3f}" for k, v in scores.items())
+    print(f"{task:6} | {data:32} | {method:42} | {text}", flush=True)
+
+
+def key_row(what, method, reference, estimate):
+    row("key", what, method, mirex=mirex_key_score(reference, estimate))
+
+
+def tempo_row(what, method, reference, estimate):
+    acc1, acc2 = tempo_accuracy1(reference, estimate), tempo_accuracy2(reference, estimate)
+    row("tempo", what, method, acc1=acc1, acc2=acc2)
+
+
+def gtzan(root, n_jobs):
+    data = load_gtzan(root)
+    genre = np.array([g.split("/")[0] for g in data.groups])
+    print(f"# GTZAN slice {root}: {len(data.paths)} clips, {len(set(genre))} genres")
+    cv = GroupKFold(n_splits=5)
+
+    known = np.array([k is not None for k in data.key])
+    waves = as_waveforms(data.paths[known], sr=SR)
+    keys = data.key[known].astype(str)
+    what = f"GTZAN key ({known.sum()} clips)"
+    key_row(what, "librosa chroma_cqt + Krumhansl", keys, librosa_keys(waves))
+    for profile in ("krumhansl", "temperley", "triad"):
+        estimator = KeyEstimator(profile=profile, n_jobs=n_jobs)
+        key_row(what, f"KeyEstimator(profile={profile!r})", keys, estimator.predict(waves))
+    estimator = KeyEstimator(n_jobs=n_jobs)
+    fitted = cross_val_predict(estimator, waves, keys, groups=genre[known], cv=cv)
+    key_row(what, "KeyEstimator().fit, 5-fold CV by genre", keys, fitted)
+
+    timed = np.isfinite(data.tempo)
+    waves, tempo = as_waveforms(data.paths[timed], sr=SR), data.tempo[timed]
+    what = f"GTZAN tempo ({timed.sum()} clips)"
+    tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(waves))
+    tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
+              TempoEstimator(n_jobs=n_jobs).predict(waves))  # fmt: skip
+    estimator = TempoEstimator(n_jobs=n_jobs)
+    fitted = cross_val_predict(estimator, waves, tempo, groups=genre[timed], cv=cv)
+    tempo_row(what, "TempoEstimator().fit, 5-fold CV by genre", tempo, fitted)
+
+    beaten = np.array([b is not None for b in data.beats])
+    waves, reference = as_waveforms(data.paths[beaten], sr=SR), list(data.beats[beaten])
+    what = f"GTZAN beats ({beaten.sum()} clips)"
+    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(reference, librosa_beats(waves)))
+    ours = TempoEstimator(n_jobs=n_jobs).predict_beats(waves)
+    row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(reference, ours))
+
+
+def chord_progressions(n, seed):
+    """Random major/minor triads (1 to 2 s each) over a bass, with a hi-hat; 16 s each."""
+    rng = np.random.default_rng(seed)
+    waves, references = [], []
+    for _ in range(n):
+        pm = pretty_midi.PrettyMIDI()
+        chords = pretty_midi.Instrument(program=int(rng.choice([0, 24, 48, 19])))
+        bass = pretty_midi.Instrument(program=33)
+        hat = pretty_midi.Instrument(program=0, is_drum=True)
+        t, intervals, labels = 0.0, [], []
+        while t < 16.0:
+            root, minor = int(rng.integers(12)), bool(rng.integers(2))
+            length = float(rng.choice([1.0, 1.5, 2.0]))
+            for step in (0, 3 if minor else 4, 7):
+                pitch = 60 + (root + step) % 12  # close voicing around middle C
+                chords.notes.append(pretty_midi.Note(80, pitch, t, t + length))
+            bass.notes.append(pretty_midi.Note(90, 36 + root, t, t + length))
+            for beat in np.arange(t, t + length, 0.5):
+                hat.notes.append(pretty_midi.Note(70, 42, beat, beat + 0.05))
+            intervals.append([t, t + length])
+            labels.append(f"{PITCH_CLASSES[root]}:{'min' if minor else 'maj'}")
+            t += length
+        pm.instruments += [chords, bass, hat]
+        y, _ = render_midi(pm, sr=SR)
+        waves.append(y[: int(t * SR)])
+        references.append((np.array(intervals), labels))
+    return waves, references
+
+
+def rendered(n, n_jobs):
+    print(f"# Rendered with the default SoundFont: {n} test clips per task (seed 1), "
+          f"{n} training clips (seed 2)")  # fmt: skip
+    test, train = make_key_pieces(n, random_state=1), make_key_pieces(n, random_state=2)
+    what = f"make_key_pieces key ({n})"
+    key_row(what, "librosa chroma_cqt + Krumhansl", test.target, librosa_keys(test.data))
+    for profile in ("krumhansl", "temperley", "triad"):
+        estimator = KeyEstimator(profile=profile, n_jobs=n_jobs)
+        pred = estimator.predict(test.data)
+        key_row(what, f"KeyEstimator(profile={profile!r})", test.target, pred)
+    fitted = KeyEstimator(n_jobs=n_jobs).fit(train.data, train.target)
+    key_row(what, "KeyEstimator().fit(seed-2 pieces)", test.target, fitted.predict(test.data))
+
+    grooves, grooves_train = make_grooves(n, random_state=1), make_grooves(n, random_state=2)
+    for what, X, tempo, X_train, tempo_train in (
+        (f"make_key_pieces tempo ({n})", test.data, test.tempo, train.data, train.tempo),
+        (f"make_grooves tempo ({n})", grooves.data, grooves.target, grooves_train.data,
+         grooves_train.target),
+    ):  # fmt: skip
+        tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(X))
+        tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
+                  TempoEstimator(n_jobs=n_jobs).predict(X))  # fmt: skip
+        fitted = TempoEstimator(n_jobs=n_jobs).fit(X_train, tempo_train)
+        tempo_row(what, "TempoEstimator().fit(seed-2 clips)", tempo, fitted.predict(X))
+    what = f"make_grooves beats ({n})"
+    lib = librosa_beats(grooves.data)
+    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(grooves.beats, lib))
+    ours = TempoEstimator(n_jobs=n_jobs).predict_beats(grooves.data)
+    row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(grooves.beats, ours))
+
+    waves, references = chord_progressions(max(4, n // 5), seed=1)
+    what = f"rendered progressions ({len(waves)})"
+    for params in ({"method": "template"}, {}, {"beat_sync": True}):
+        pred = ChordEstimator(n_jobs=n_jobs, **params).predict(waves)
+        name = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        row("chords", what, f"ChordEstimator({name})", majmin=chord_score(references, pred),
+            root=chord_score(references, pred, vocabulary="root"))  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_gtzan = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtzan-mini-dev"
+    parser.add_argument("--gtzan", default=str(default_gtzan))
+    parser.add_argument("--n-rendered", type=int, default=100)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if Path(args.gtzan).is_dir():
+        gtzan(args.gtzan, args.n_jobs)
+    else:
+        print(f"# {args.gtzan} is missing: GTZAN part skipped")
+    rendered(args.n_rendered, args.n_jobs)
+    print(f"# {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
