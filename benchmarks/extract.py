@@ -154,10 +154,11 @@ def _compare(job, ours, ref):
     if job == "mel":
         same_nan = np.array_equal(np.isnan(ours), np.isnan(ref))
         return f"max |dB difference| {np.nanmax(np.abs(ours - ref)):.2e}, same frames: {same_nan}"
-    scale = np.maximum(np.abs(ref), 1e-3)
-    rel = np.abs(ours - ref) / scale
-    return (f"max relative difference {rel.max():.2e} (column {np.unravel_index(rel.argmax(), rel.shape)[1]}), "
-            f"allclose(rtol=1e-4, atol=1e-4): {np.allclose(ours, ref, rtol=1e-4, atol=1e-4)}")  # fmt: skip
+    rel = np.abs(ours - ref) / np.maximum(np.abs(ref), 1e-3)
+    column = np.unravel_index(rel.argmax(), rel.shape)[1]
+    close = np.allclose(ours, ref, rtol=1e-4, atol=1e-4)
+    return (f"max relative difference {rel.max():.2e} (column {column}), "
+            f"allclose(rtol=1e-4, atol=1e-4): {close}")
 
 
 def main():

@@ -16,9 +16,11 @@ Only the features asked for are computed, and nothing is computed twice for a cl
 """
 
 from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
 from joblib import Parallel, delayed
+from threadpoolctl import ThreadpoolController
 
 from .._cache import KeyedWaveforms, file_digest, waveform_digest
 from .._input import as_waveforms, is_path_list, path_list
@@ -75,20 +77,28 @@ class ClipSet:
         return ["wave-" + waveform_digest(w) for w in self.waves]
 
 
+@lru_cache(maxsize=1)
+def _thread_pools():
+    return ThreadpoolController()
+
+
 def analyse_clip(source, transformers):
     """The features of one clip (a path or a waveform) for each transformer, in float32.
 
     The clip is decoded once per sample rate asked for, and its spectrograms are shared
-    through one :class:`ClipContext` per sample rate.
+    through one :class:`ClipContext` per sample rate. BLAS runs on one thread: a clip's
+    matrix products are small, and one thread everywhere (this process, joblib or Dask
+    workers) rounds the same way, so a clip's features do not depend on where it ran.
     """
     contexts = {}
     out = []
-    for transformer in transformers:
-        sr = transformer.sr
-        if sr not in contexts:
-            y = source if isinstance(source, np.ndarray) else load_audio(source, sr=sr)[0]
-            contexts[sr] = ClipContext(y, sr)
-        out.append(np.asarray(transformer._features_from(contexts[sr]), dtype=np.float32))
+    with _thread_pools().limit(limits=1, user_api="blas"):
+        for transformer in transformers:
+            sr = transformer.sr
+            if sr not in contexts:
+                y = source if isinstance(source, np.ndarray) else load_audio(source, sr=sr)[0]
+                contexts[sr] = ClipContext(y, sr)
+            out.append(np.asarray(transformer._features_from(contexts[sr]), dtype=np.float32))
     return out
 
 

@@ -18,10 +18,11 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-__all__ = ["BandedFilterbank", "estimate_tuning", "mel_filterbank", "spectral_moments",
-           "spectral_rolloff", "stft_magnitude", "tempogram", "zero_crossing_rate"]  # fmt: skip
+__all__ = ["BandedFilterbank", "chroma_from_power", "estimate_tuning", "mel_filterbank",
+           "spectral_moments", "spectral_rolloff", "stft_magnitude", "tempogram",
+           "zero_crossing_rate"]  # fmt: skip
 
-_BLOCK_FRAMES = 256  # frames transformed at once: temporaries of a few MB at any length
+_BLOCK_FRAMES = 64  # frames transformed at once: temporaries of about 1 MB at any length
 _TINY32 = np.finfo(np.float32).tiny
 
 
@@ -111,6 +112,26 @@ def mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
     return BandedFilterbank(weights)
 
 
+@lru_cache(maxsize=256)
+def _chroma_filterbank(sr, n_fft, tuning):
+    return librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning)
+
+
+def chroma_from_power(P, *, sr, n_fft, tuning):
+    """:func:`librosa.feature.chroma_stft` of a power spectrogram, with a given tuning.
+
+    The same filterbank and normalisation (each frame scaled to a maximum of 1); the
+    filterbank is built once per tuning, and its product is a plain summation rather
+    than a multi-threaded BLAS call, whose rounding depends on the thread count.
+
+    Returns
+    -------
+    ndarray of shape (12, n_frames), float32
+    """
+    raw = np.einsum("cf,ft->ct", _chroma_filterbank(sr, n_fft, float(tuning)), P)
+    return librosa.util.normalize(raw, norm=np.inf, axis=-2)
+
+
 def spectral_moments(S, freqs):
     """Spectral centroid and bandwidth (``p=2``) of each frame, as librosa computes them.
 
@@ -129,9 +150,8 @@ def spectral_moments(S, freqs):
     -------
     centroid, bandwidth : ndarray of shape (1, n_frames), float64
     """
-    norm = S.sum(axis=0)  # librosa's L1 normalisation, in the spectrogram's precision
-    norm = np.where(norm < _TINY32, 1.0, norm).astype(np.float64)
     total = np.einsum("ft->t", S, dtype=np.float64)
+    norm = np.where(total < _TINY32, 1.0, total)  # librosa's L1 normalisation
     first = np.einsum("f,ft->t", freqs, S, dtype=np.float64)
     second = np.einsum("f,ft->t", freqs**2, S, dtype=np.float64)
     centroid = first / norm

@@ -64,8 +64,8 @@ class MelSpectrogram(FrameTransformer):
     backend : {"numpy", "torch"}, default="numpy"
         ``"numpy"``: one clip at a time with NumPy and SciPy, librosa's numbers to
         float32 rounding. ``"torch"``: batches of clips through :func:`torch.stft` and
-        the same mel filterbank on ``device``, equal to librosa's within 1e-3 dB (the
-        FFT runs in single precision); worth it on a GPU.
+        the same mel filterbank on ``device``, equal to librosa's within 1e-3 dB down to
+        the ``top_db`` floor (the FFT runs in single precision); worth it on a GPU.
     device : str, default="auto"
         Torch device of the ``"torch"`` backend: ``"auto"`` (CUDA when available, else
         the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...

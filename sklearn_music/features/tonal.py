@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ClipTransformer, FrameTransformer
 from ._context import frame_count
+from ._spectra import chroma_from_power
 from .key_profiles import KEY_NAMES, PITCH_CLASSES, PROFILE_NAMES, key_profiles
 
 __all__ = ["Chroma", "KeyFeatures"]
@@ -32,9 +33,8 @@ def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     if kind == "stft":
         if tuning is None:
             tuning = ctx.tuning(n_fft, hop_length)
-        return librosa.feature.chroma_stft(
-            S=ctx.spectrogram(n_fft, hop_length), sr=ctx.sr, n_fft=n_fft, tuning=tuning
-        )
+        return chroma_from_power(ctx.spectrogram(n_fft, hop_length), sr=ctx.sr, n_fft=n_fft,
+                                 tuning=tuning)  # fmt: skip
     function = librosa.feature.chroma_cqt if kind == "cqt" else librosa.feature.chroma_cens
     chroma = function(y=ctx.y, sr=ctx.sr, hop_length=hop_length, fmin=fmin,
                       n_octaves=n_octaves, tuning=tuning)  # fmt: skip
