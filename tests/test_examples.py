@@ -16,6 +16,7 @@ CASES = {
     "nsynth_homework_cnn.py": (["--quick", "--out", "homework.png"], ["homework.png"], False),
     "multilabel_tagging.py": (["--quick", "--out", "roc.png"], ["roc.png"], False),
     "gtzan_genre_svm.py": (["--duration", "10", "--out", "cm.png"], ["cm.png"], True),
+    "key_tempo.py": (["--n-clips", "6", "--out", "kt.png"], ["kt.png"], False),
     "optuna_study.py": (["--trials", "3", "--notes", "40"], ["optuna-example.db"], False),
 }
 
