@@ -82,7 +82,7 @@ def main():
     ax.scatter(tempi, plain_tempo, marker="x", label="librosa.feature.tempo")
     ax.scatter(tempi, ours_tempo, marker="o", facecolors="none", edgecolors="C1",
                label="TempoEstimator")
-    line = np.array([min(tempi) * 0.45, max(tempi) * 2.1])
+    line = np.array([min(tempi) * 0.8, max(tempi) * 1.2])
     for factor, style in [(1, "-"), (0.5, ":"), (2, ":")]:
         ax.plot(line, factor * line, color="grey", linestyle=style, linewidth=1)
     ax.set_xlabel("true tempo (BPM)")

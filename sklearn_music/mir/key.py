@@ -16,20 +16,25 @@ from ._clips import check_clips
 __all__ = ["KeyEstimator", "TRIAD_PROFILE"]
 
 
-def _triad_profile(third, scale):
+def _triad_profile(third, scale, borrowed=()):
     profile = np.zeros(12)
+    profile[list(borrowed)] = 0.2  # notes the mode borrows now and then
     profile[list(scale)] = 0.4  # the scale
     profile[[0, third, 7]] = [1.0, 0.7, 0.8]  # the tonic triad above it
     return profile
 
 
 #: Major and minor profiles (rows; columns C, C#, ..., B for a key on C): the tonic triad
-#: (tonic 1.0, fifth 0.8, third 0.7) over the rest of the diatonic scale (0.4, natural minor
-#: for minor keys) and nothing outside it. Audio chroma of popular music is dominated by
-#: the chords, not by the melodic statistics that Krumhansl's and Temperley's profiles
-#: measure, and the triad profile suits it better (see docs/key-tempo-chords.md).
+#: (tonic 1.0, fifth 0.8, third 0.7) over the rest of the diatonic scale (0.4; natural minor
+#: for minor keys, whose raised seventh, the leading tone of the major dominant chord that
+#: minor keys borrow, gets 0.2) and nothing outside it. Audio chroma of popular music is
+#: dominated by the chords, not by the melodic statistics that Krumhansl's and Temperley's
+#: profiles measure, and the triad profile suits it better (see docs/key-tempo-chords.md).
 TRIAD_PROFILE = np.array(
-    [_triad_profile(4, (0, 2, 4, 5, 7, 9, 11)), _triad_profile(3, (0, 2, 3, 5, 7, 8, 10))]
+    [
+        _triad_profile(4, (0, 2, 4, 5, 7, 9, 11)),
+        _triad_profile(3, (0, 2, 3, 5, 7, 8, 10), borrowed=(11,)),
+    ]
 )
 
 _PROFILES = {
