@@ -184,9 +184,11 @@ class ResultStore:
         """The stored value, or None."""
         value = memory_cache.get(key)
         if value is None and self._disk is not None:
+            if not self._disk.check_call_in_cache(key, None):
+                return None
             try:
                 value = self._disk(key, None)
-            except LookupError:
+            except LookupError:  # dropped from the disk since the check
                 return None
             memory_cache.put(key, value)
         return value

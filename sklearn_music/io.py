@@ -95,7 +95,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
         raise AudioError("file holds NaN or infinite samples", path)
     y = y.T  # (n_channels, n_samples)
     if mono:
-        y = y.mean(axis=0)
+        y = y[0] if len(y) == 1 else y.mean(axis=0)
     if sr is not None and sr != native_sr:
         y = _resample(y, native_sr, sr)
     else:

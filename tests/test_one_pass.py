@@ -102,6 +102,26 @@ def test_tempogram_equals_librosa(gtzan_clips):
             )
 
 
+def test_tempo_features_equal_librosas_own_functions_on_gtzan(gtzan_clips):
+    from sklearn_music.features.rhythm import _PULSE_RANGE_BPM, _RATIOS
+
+    ours = TempoFeatures().fit_transform(gtzan_clips[:4])
+    for y, row in zip(gtzan_clips, ours):
+        envelope = librosa.onset.onset_strength(y=y, sr=SR)
+        tg = librosa.feature.tempogram(onset_envelope=envelope, sr=SR)
+        tempo = librosa.feature.tempo(tg=tg, sr=SR)[0]
+        mean_tg = tg.mean(axis=1)
+        bpm = librosa.tempo_frequencies(len(mean_tg), sr=SR)
+        beat = mean_tg[(bpm >= _PULSE_RANGE_BPM[0]) & (bpm <= _PULSE_RANGE_BPM[1])]
+        ratios = librosa.f0_harmonics(mean_tg[:, None], f0=np.array([tempo]), freqs=bpm,
+                                      harmonics=list(_RATIOS.values()))[:, 0]  # fmt: skip
+        onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=SR)
+        expected = np.concatenate([[tempo, envelope.mean(), envelope.std(),
+                                    len(onsets) * SR / len(y), beat.max() - np.median(beat)],
+                                   ratios])  # fmt: skip
+        np.testing.assert_allclose(row, expected, rtol=1e-4, atol=1e-5)
+
+
 def test_context_spectrograms_have_librosas_frames_for_short_clips():
     y = _noise(1000)
     ctx = _context.ClipContext(y, SR)

@@ -59,11 +59,11 @@ def stft_magnitude(y, *, n_fft, hop_length):
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, (pad, pad)), n_fft)
     frames = frames[::hop_length]
     window = _hann(n_fft)
-    out = np.empty((len(frames), 1 + n_fft // 2), np.float32)
+    out = np.empty((1 + n_fft // 2, len(frames)), np.float32)
     for start in range(0, len(frames), _BLOCK_FRAMES):
         block = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=-1)
-        out[start : start + _BLOCK_FRAMES] = np.abs(block.astype(np.complex64))
-    return np.ascontiguousarray(out.T)
+        out[:, start : start + _BLOCK_FRAMES] = np.abs(block.astype(np.complex64)).T
+    return out
 
 
 class BandedFilterbank:
