@@ -22,7 +22,8 @@ NSynth slice is found (``--nsynth-root``), the trained models are also scored on
 notes (real recordings, 10 families) as a sanity check.
 
 FluidR3 is not on PyPI; install it with ``apt-get install fluid-soundfont-gm`` or give any
-other General MIDI ``.sf2`` with ``--test-soundfont``.
+other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on several, e.g.
+csound's ``/usr/share/sounds/sf2/sf_GMbank.sf2`` from ``apt-get install csound-soundfont``).
 """
 
 import argparse
@@ -52,8 +53,8 @@ def parse_args(argv):
     parser.add_argument("--n-test", type=int, default=1000, help="test notes")
     parser.add_argument("--train-soundfont", default=None,
                         help="SoundFont of the training notes (default: TimGM6mb)")
-    parser.add_argument("--test-soundfont", default=FLUID_R3,
-                        help=f"SoundFont of the test notes (default: {FLUID_R3})")
+    parser.add_argument("--test-soundfont", action="append", default=None,
+                        help=f"SoundFont of the test notes, repeatable (default: {FLUID_R3})")
     parser.add_argument("--architecture", default="resnet", help="CNNClassifier architecture")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="CNNClassifier max_epochs (default: the estimator's default)")
@@ -68,12 +69,14 @@ def parse_args(argv):
     if args.quick:
         args.n_train, args.n_test = 300, 200
         args.max_epochs = args.max_epochs or 5
-    if not Path(args.test_soundfont).is_file():
-        parser.error(
-            f"the test SoundFont {args.test_soundfont} is missing: install FluidR3 with "
-            "`apt-get install fluid-soundfont-gm`, or pass another General MIDI .sf2 "
-            "with --test-soundfont"
-        )
+    args.test_soundfont = args.test_soundfont or [FLUID_R3]
+    for path in args.test_soundfont:
+        if not Path(path).is_file():
+            parser.error(
+                f"the test SoundFont {path} is missing: install FluidR3 with "
+                "`apt-get install fluid-soundfont-gm`, or pass another General MIDI .sf2 "
+                "with --test-soundfont"
+            )
     return args
 
 
@@ -102,12 +105,13 @@ def main(argv=None):
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, "
           f"torch {torch.__version__}, CNN on {args.n_jobs} thread(s)", flush=True)
     X_train, y_train = render(args.n_train, args.train_soundfont, args.seed)
-    X_test, y_test = render(args.n_test, args.test_soundfont, args.seed + 1)
+    tests = {Path(path).name: render(args.n_test, path, args.seed + 1)
+             for path in args.test_soundfont}
 
     start = time.perf_counter()
     mel = mel_spectrogram().fit(X_train)
-    S_train, S_test = mel.transform(X_train), mel.transform(X_test)
-    print(f"log-mel features of {len(X_train) + len(X_test)} notes in "
+    S_train = mel.transform(X_train)
+    print(f"log-mel features of {len(X_train)} training notes in "
           f"{time.perf_counter() - start:.0f} s", flush=True)
 
     params = {"architecture": args.architecture, "n_jobs": args.n_jobs,
@@ -130,12 +134,13 @@ def main(argv=None):
     svm.fit(X_train, y_train)
     svm_seconds = time.perf_counter() - start
 
-    print(f"\ntest: {len(X_test)} notes from {Path(args.test_soundfont).name} "
-          "(instruments never heard in training)")
-    report(f"CNNClassifier({args.architecture})", y_test, cnn.predict(S_test), cnn_seconds,
-           epochs * n_fit / cnn_seconds)
-    report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
-           len(X_train) / svm_seconds)
+    for name, (X_test, y_test) in tests.items():
+        print(f"\ntest: {len(X_test)} notes from {name} (instruments never heard in "
+              "training)")
+        report(f"CNNClassifier({args.architecture})", y_test, cnn.predict(mel.transform(X_test)),
+               cnn_seconds, epochs * n_fit / cnn_seconds)
+        report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
+               len(X_train) / svm_seconds)
 
     if args.nsynth_root.is_dir():
         real = load_nsynth(args.nsynth_root)

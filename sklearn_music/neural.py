@@ -36,7 +36,7 @@ from torch.utils.data import Dataset as TorchDataset
 from ._frames import stack_frames
 from .callbacks import ValidationScore, accuracy_from_logits, roc_auc_from_logits
 from .models import ARCHITECTURES
-from .models._data import ClipDataset, band_statistics, chunk, frame_lengths, normalise
+from .models._data import BLOCK, ClipDataset, band_statistics, chunk, frame_lengths, normalise
 from .models.augment import SpecAugment
 
 __all__ = ["CNNClassifier", "CNNTagger"]
@@ -296,15 +296,14 @@ class _SpectrogramNet:
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         train, valid = self._validation_split(y, seed)
         if not warm:
-            self.band_mean_, self.band_scale_ = band_statistics(X[train])
+            self.band_mean_, self.band_scale_ = band_statistics(X, train)
             self.chunk_frames_ = int(self.chunk_frames or lengths[train].min())
         self.validation_indices_ = valid
-        Z = normalise(X, self.band_mean_, self.band_scale_)
-        data = _FitData(
-            ClipDataset(Z[train], lengths[train], y[train], self.chunk_frames_, True),
-            ClipDataset(Z[valid], lengths[valid], y[valid], self.chunk_frames_, False)
-            if len(valid) else None,
-        )
+        def clips(rows, random_crop):
+            return ClipDataset(X, rows, lengths, y, self.band_mean_, self.band_scale_,
+                               self.chunk_frames_, random_crop)
+
+        data = _FitData(clips(train, True), clips(valid, False) if len(valid) else None)
         self.device_ = device
         with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
@@ -312,10 +311,10 @@ class _SpectrogramNet:
             else:
                 self.initialize()
             NeuralNet.partial_fit(self, data, None)
-        self._after_training(Z[valid], lengths[valid], y[valid])
+        self._after_training(X[valid], lengths[valid], y[valid])
         return self
 
-    def _after_training(self, Z_valid, lengths_valid, y_valid):
+    def _after_training(self, X_valid, lengths_valid, y_valid):
         """Hook for what needs the trained network and the validation clips."""
 
     def check_data(self, X, y=None):
@@ -419,19 +418,23 @@ class _SpectrogramNet:
         return loss
 
     # ---------------------------------------------------------------- prediction
-    def _chunk_proba(self, Z, lengths):
-        """Average of the per-chunk probabilities of each clip."""
-        chunks, owner = chunk(Z, lengths, self.chunk_frames_)
-        proba = self._activation(self.forward(chunks)).double().numpy()
-        total = np.zeros((len(lengths), proba.shape[1]))
-        np.add.at(total, owner, proba)
-        return total / np.bincount(owner, minlength=len(lengths))[:, None]
+    def _chunk_proba(self, X, lengths):
+        """Average of the per-chunk probabilities of each clip, a block of clips at once."""
+        blocks = []
+        for start in range(0, len(X), BLOCK):
+            Z = normalise(X[start:start + BLOCK], self.band_mean_, self.band_scale_)
+            chunks, owner = chunk(Z, lengths[start:start + BLOCK], self.chunk_frames_)
+            proba = self._activation(self.forward(chunks)).double().numpy()
+            total = np.zeros((len(Z), proba.shape[1]))
+            np.add.at(total, owner, proba)
+            blocks.append(total / np.bincount(owner, minlength=len(Z))[:, None])
+        return np.concatenate(blocks)
 
     def _proba(self, X):
         check_is_fitted(self)
         X, lengths = self._validate_X(X, reset=False)
         with self._threads():
-            return self._chunk_proba(normalise(X, self.band_mean_, self.band_scale_), lengths)
+            return self._chunk_proba(X, lengths)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -808,12 +811,12 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def _activation(logits):
         return torch.sigmoid(logits.double())
 
-    def _after_training(self, Z_valid, lengths_valid, y_valid):
+    def _after_training(self, X_valid, lengths_valid, y_valid):
         self.thresholds_ = np.full(len(self.classes_), 0.5 if self.threshold == "tuned"
                                    else float(self.threshold))
         if self.threshold != "tuned" or len(y_valid) == 0:
             return
-        proba = self._chunk_proba(Z_valid, lengths_valid)
+        proba = self._chunk_proba(X_valid, lengths_valid)
         candidates = np.linspace(0.05, 0.95, 19)
         for j in np.flatnonzero(y_valid.max(axis=0) > 0):
             scores = [f1_score(y_valid[:, j], proba[:, j] >= t, zero_division=0.0)

@@ -3,14 +3,19 @@
 Clips of different lengths arrive as one array padded with NaN along the frame axis
 (see :func:`~sklearn_music._frames.stack_frames`). Training draws a random crop of
 ``chunk_frames`` frames from each clip; inference cuts every clip into chunks of that
-length and averages the network's outputs over a clip's chunks.
+length and averages the network's outputs over a clip's chunks. Crops and chunks are
+normalised as they are cut, so no normalised copy of the whole array is ever held.
 """
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["frame_lengths", "band_statistics", "normalise", "ClipDataset", "chunk"]
+__all__ = ["frame_lengths", "band_statistics", "normalise", "ClipDataset", "chunk",
+           "BLOCK"]
+
+#: Clips processed at once where a whole array would need a float64 or normalised copy.
+BLOCK = 256
 
 
 def frame_lengths(X):
@@ -54,70 +59,106 @@ def frame_lengths(X):
     return lengths.astype(np.int64)
 
 
-def band_statistics(X):
-    """Mean and standard deviation of each band over all real frames of all clips.
+def band_statistics(X, rows):
+    """Mean and standard deviation of each band over all real frames of some clips.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_bands, n_frames)
+        NaN-padded spectrograms.
+    rows : ndarray of int
+        The clips to use.
 
     Returns
     -------
     mean, scale : ndarray of shape (n_bands,), dtype float32
         ``scale`` is 1 where a band is constant, so normalising never divides by zero.
     """
-    values = np.moveaxis(X, 1, 0).reshape(X.shape[1], -1).astype(np.float64)
-    mean = np.nanmean(values, axis=1)
-    scale = np.nanstd(values, axis=1)
+    def blocks():
+        for start in range(0, len(rows), BLOCK):
+            block = X[rows[start:start + BLOCK]].astype(np.float64)
+            yield block, ~np.isnan(block[:, :1, :])  # (clips, 1, frames) real frames
+
+    count = sum(int(real.sum()) for _, real in blocks())
+    mean = sum(np.where(real, block, 0.0).sum(axis=(0, 2)) for block, real in blocks()) / count
+    squares = sum((np.where(real, block - mean[:, None], 0.0) ** 2).sum(axis=(0, 2))
+                  for block, real in blocks())
+    scale = np.sqrt(squares / count)
     scale[scale < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
     return mean.astype(np.float32), scale.astype(np.float32)
 
 
 def normalise(X, mean, scale):
     """Standardise each band; frames that do not exist become 0 (the band mean)."""
-    Z = (X - mean[None, :, None]) / scale[None, :, None]
+    Z = (X - mean[:, None]) / scale[:, None]
     return np.nan_to_num(Z, nan=0.0).astype(np.float32, copy=False)
 
 
 class ClipDataset(Dataset):
-    """Clips cropped or zero-padded to ``chunk_frames`` frames, with their targets.
+    """Normalised crops of ``chunk_frames`` frames of some clips, with their targets.
 
     Parameters
     ----------
     X : ndarray of shape (n_clips, n_bands, n_frames)
-        Normalised spectrograms, 0 beyond each clip's length.
+        NaN-padded spectrograms (all clips; ``rows`` picks this dataset's).
+    rows : ndarray of int
+        The clips of this dataset.
     lengths : ndarray of shape (n_clips,)
-        Real frames of each clip.
+        Real frames of every clip of X.
     y : ndarray of shape (n_clips,) or (n_clips, n_tags)
-        Targets.
+        Targets of every clip of X.
+    mean, scale : ndarray of shape (n_bands,)
+        Band normalisation.
     chunk_frames : int
-        Frames per example.
+        Frames per example; shorter clips are zero-padded.
     random_crop : bool
         Crop at a random position (training) or in the middle (validation).
     """
 
-    def __init__(self, X, lengths, y, chunk_frames, random_crop):
-        width = max(X.shape[2], chunk_frames)
-        if width > X.shape[2]:
-            X = np.pad(X, ((0, 0), (0, 0), (0, width - X.shape[2])))
-        self.X = torch.from_numpy(np.ascontiguousarray(X))
+    def __init__(self, X, rows, lengths, y, mean, scale, chunk_frames, random_crop):
+        self.X = X
+        self.rows = rows
         self.lengths = lengths
-        self.y = torch.from_numpy(np.ascontiguousarray(y))
+        self.y = y
+        self.mean = mean
+        self.scale = scale
         self.chunk_frames = chunk_frames
         self.random_crop = random_crop
 
     def __len__(self):
-        return len(self.X)
+        return len(self.rows)
 
     def __getitem__(self, i):
-        spare = int(self.lengths[i]) - self.chunk_frames
+        row = self.rows[i]
+        spare = int(self.lengths[row]) - self.chunk_frames
         start = 0
         if spare > 0:
             start = int(torch.randint(spare + 1, ())) if self.random_crop else spare // 2
-        return self.X[i, None, :, start:start + self.chunk_frames], self.y[i]
+        crop = normalise(self.X[row, :, start:start + self.chunk_frames], self.mean,
+                         self.scale)
+        crop = _pad_frames(crop, self.chunk_frames)
+        return torch.from_numpy(crop[None]), torch.as_tensor(self.y[row])
 
 
-def chunk(X, lengths, chunk_frames):
+def _pad_frames(S, n_frames):
+    missing = n_frames - S.shape[-1]
+    if missing <= 0:
+        return S
+    return np.pad(S, [(0, 0)] * (S.ndim - 1) + [(0, missing)])
+
+
+def chunk(Z, lengths, chunk_frames):
     """Cut every clip into chunks of ``chunk_frames`` frames covering all its frames.
 
     Chunks follow each other without overlap; the last one ends on the clip's last frame
     (overlapping the one before). Clips shorter than a chunk give one zero-padded chunk.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_clips, n_bands, n_frames)
+        Normalised spectrograms, 0 beyond each clip's length.
+    lengths : ndarray of shape (n_clips,)
+    chunk_frames : int
 
     Returns
     -------
@@ -125,8 +166,7 @@ def chunk(X, lengths, chunk_frames):
     owner : ndarray of shape (n_chunks,)
         The clip each chunk comes from.
     """
-    if X.shape[2] < chunk_frames:
-        X = np.pad(X, ((0, 0), (0, 0), (0, chunk_frames - X.shape[2])))
+    Z = _pad_frames(Z, chunk_frames)
     starts, owner = [], []
     for i, length in enumerate(lengths):
         last = max(int(length) - chunk_frames, 0)
@@ -134,7 +174,7 @@ def chunk(X, lengths, chunk_frames):
         starts.extend(clip_starts)
         owner.extend([i] * len(clip_starts))
     owner = np.asarray(owner, dtype=np.int64)
-    if len(owner) == len(X) and not any(starts):
-        return X[:, None, :, :chunk_frames], owner
-    chunks = np.stack([X[i, :, s:s + chunk_frames] for i, s in zip(owner, starts)])
+    if len(owner) == len(Z) and not any(starts):
+        return Z[:, None, :, :chunk_frames], owner
+    chunks = np.stack([Z[i, :, s:s + chunk_frames] for i, s in zip(owner, starts)])
     return chunks[:, None], owner
