@@ -10,9 +10,11 @@ Two jobs on real GTZAN clips (../shared/data/gtzan-mini-dev, the 50 clips repeat
 The plain way loops over the files with ``librosa.load`` and one librosa call per
 feature (each recomputing its STFT), in one process. Ours is ``MelSpectrogram`` and
 ``make_feature_union`` given the paths, with ``--n-jobs`` worker processes. Each side
-runs in a fresh Python process, timed from the first file to the last result, and
-reports its peak resident memory (its own, and that of its largest worker). The outputs
-of both sides are compared number by number.
+runs in a fresh Python process, timed from the first file to the last result (worker
+start-up included), and reports the CPU time of all its processes (a measure of the work
+done that other load on the machine changes little) and its peak resident memory (its
+own, and that of its largest worker). The outputs of both sides are compared number by
+number.
 
     python benchmarks/extract.py --n-clips 200 --n-jobs 2
 """
@@ -103,6 +105,7 @@ def _run_side(side, job, paths_file, out, n_jobs):
     import sklearn_music  # noqa: F401
 
     paths = Path(paths_file).read_text().split("\n")
+    cpu_start = time.process_time()
     start = time.perf_counter()
     if side == "librosa":
         function = _librosa_mel if job == "mel" else _librosa_gtzan
@@ -110,6 +113,8 @@ def _run_side(side, job, paths_file, out, n_jobs):
     else:
         result = _ours(job, paths, n_jobs)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
+    children = _children()
     if side == "librosa":  # clips differ by a few frames: NaN-pad like ours, untimed
         from sklearn_music._frames import stack_frames
 
@@ -117,25 +122,32 @@ def _run_side(side, job, paths_file, out, n_jobs):
     np.save(out, result)
     print(json.dumps({
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds + sum(c["cpu_seconds"] for c in children),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_peak_mb": _children_peak_mb(),
+        "worker_peak_mb": max([c["peak_mb"] for c in children], default=0),
     }))  # fmt: skip
 
 
-def _children_peak_mb():
-    """Largest peak resident memory (VmHWM) of this process's live children (Linux)."""
-    peak = 0
+def _children():
+    """CPU seconds and peak resident memory (VmHWM) of this process's live children.
+
+    Read from /proc (Linux): joblib's worker processes are still alive at this point,
+    so the operating system has not added them to this process's own usage yet.
+    """
+    found = []
+    tick = os.sysconf("SC_CLK_TCK")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) != os.getpid():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != os.getpid():
                 continue
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]) / 1024)
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            peak = [int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")]
+            found.append({"cpu_seconds": (int(fields[11]) + int(fields[12])) / tick,
+                          "peak_mb": peak[0] if peak else 0.0})  # fmt: skip
         except (OSError, IndexError, ValueError):  # the process ended meanwhile
             continue
-    return peak
+    return found
 
 
 def _measure(side, job, paths_file, n_jobs, folder):
@@ -189,10 +201,11 @@ def main():
             ref = _measure("librosa", job, paths_file, 1, folder)
             ours = _measure("ours", job, paths_file, args.n_jobs, folder)
             for name, r in (("librosa loop", ref), ("sklearn-music", ours)):
-                print(f"[{job}] {name:13s} {r['seconds']:7.1f} s  {len(paths) / r['seconds']:6.2f} "
-                      f"clips/s  peak memory {r['peak_mb']:.0f} MB (largest worker "
-                      f"{r['worker_peak_mb']:.0f} MB)")  # fmt: skip
-            print(f"[{job}] speed-up {ref['seconds'] / ours['seconds']:.1f}x; "
+                print(f"[{job}] {name:13s} {r['seconds']:6.1f} s  {len(paths) / r['seconds']:6.2f} "
+                      f"clips/s  CPU {r['cpu_seconds']:6.1f} s  peak memory {r['peak_mb']:.0f} "
+                      f"MB (largest worker {r['worker_peak_mb']:.0f} MB)")  # fmt: skip
+            print(f"[{job}] speed-up {ref['seconds'] / ours['seconds']:.1f}x in time, "
+                  f"{ref['cpu_seconds'] / ours['cpu_seconds']:.1f}x in CPU work; "
                   f"{_compare(job, ours['result'], ref['result'])}")  # fmt: skip
 
 

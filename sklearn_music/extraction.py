@@ -39,12 +39,12 @@ def _status(path):
     return (st.st_size, st.st_mtime_ns)
 
 
-def _ensure_fitted(transformer, first_chunk):
-    """Fit on the first chunk when the transformer is not fitted yet."""
+def _is_fitted(transformer):
     try:
         check_is_fitted(transformer)
     except NotFittedError:
-        transformer.fit(first_chunk)
+        return False
+    return True
 
 
 def _as_rows(output):
@@ -69,8 +69,9 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, progress=False):
         Gives a fixed number of values per clip: for example a
         :func:`~sklearn_music.pipelines.make_feature_union`, or a
         :class:`~sklearn_music.MelSpectrogram` with ``n_frames``. A transformer that is
-        not fitted is fitted on the first chunk, which is right for the feature
-        transformers and :class:`~sklearn_music.Pooling`: they learn nothing from data.
+        not fitted is fitted on the first chunk it transforms, which is right for the
+        feature transformers and :class:`~sklearn_music.Pooling`: they learn nothing
+        from data.
         Its own ``n_jobs`` (and the active joblib backend, Dask included) parallelises
         the clips of a chunk.
     path : str or os.PathLike
@@ -124,12 +125,13 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, progress=False):
     from tqdm.auto import tqdm
 
     out = None if state["done"] == 0 else np.lib.format.open_memmap(path, mode="r+")
-    if n_clips:
-        _ensure_fitted(transformer, X[:chunk_size])
+    fit = not _is_fitted(transformer)
     with tqdm(total=n_clips, initial=state["done"], unit="clip", desc="features",
               disable=not progress) as bar:  # fmt: skip
         for start in range(state["done"], n_clips, chunk_size):
-            rows = _as_rows(transformer.transform(X[start : start + chunk_size]))
+            chunk = X[start : start + chunk_size]
+            output = transformer.fit_transform(chunk) if fit else transformer.transform(chunk)
+            rows, fit = _as_rows(output), False
             if out is None:
                 out = np.lib.format.open_memmap(path, mode="w+", dtype=rows.dtype,
                                                 shape=(n_clips, *rows.shape[1:]))  # fmt: skip

@@ -239,8 +239,7 @@ def estimate_tuning(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1,
         shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(np.float32)
     slope = (above - below) / np.float32(2.0)  # np.gradient in the interior
     skew = 0.5 * slope * shift
-    gated = P * (P > threshold * P.max(axis=0))
-    g = gated[lo - 1 : hi + 1]
+    g = x * (x > threshold * P.max(axis=0))  # peaks must reach a tenth of the frame's top
     peaks = (g[1:-1] > g[:-2]) & (g[1:-1] >= g[2:])
     rows, cols = np.nonzero(peaks)
     pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(np.float32)
