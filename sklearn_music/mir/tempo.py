@@ -240,7 +240,7 @@ class TempoEstimator(BaseEstimator):
         for envelopes, rhythm in self._analyse(check_clips(self, X)):
             _, times = librosa.beat.beat_track(
                 onset_envelope=envelopes.sum(axis=0), sr=self.sr, hop_length=self.hop_length,
-                bpm=self._tempo(rhythm), units="time",
+                bpm=self._tempo(rhythm), units="time", trim=False,
             )  # fmt: skip
             beats.append(times)
         return beats
