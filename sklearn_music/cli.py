@@ -78,25 +78,39 @@ def cmd_extract(args):
 
 
 def cmd_train(args):
+    import shutil
+    import tempfile
+
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     from .persistence import save_model
-    from .pipelines import make_classical_pipeline, make_cnn_pipeline
+    from .pipelines import extract_with_progress, make_classical_pipeline, make_cnn_pipeline
 
     paths, labels = _labelled_folder(args.data)
-    if args.model == "svm":
-        model = make_classical_pipeline(sr=args.sr, duration=args.duration, n_jobs=args.n_jobs)
-    else:
-        model = make_cnn_pipeline(sr=args.sr, duration=args.duration, max_epochs=args.epochs,
-                                  random_state=args.seed)
-    result = {"data": str(args.data), "clips": len(paths), "model": args.model,
-              "classes": sorted(set(labels))}
-    if args.cv:
-        cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
-        scores = cross_val_score(model, paths, labels, cv=cv, scoring="f1_macro")
-        result["cv_f1_macro"] = {"mean": float(scores.mean()), "std": float(scores.std()),
-                                 "folds": scores.tolist()}
-    model.fit(paths, labels)
+    # Features are cached per clip while training: computed once with a progress bar,
+    # then read back by the cross-validation folds and the final fit.
+    cache = args.cache or tempfile.mkdtemp(prefix="sklearn-music-train-")
+    try:
+        if args.model == "svm":
+            model = make_classical_pipeline(sr=args.sr, duration=args.duration,
+                                            n_jobs=args.n_jobs, memory=cache)
+        else:
+            model = make_cnn_pipeline(sr=args.sr, duration=args.duration, memory=cache,
+                                      max_epochs=args.epochs, random_state=args.seed)
+        extract_with_progress(model[:-1] if args.model == "cnn" else model[:2], list(paths),
+                              progress=not args.json)
+        result = {"data": str(args.data), "clips": len(paths), "model": args.model,
+                  "classes": sorted(set(labels))}
+        if args.cv:
+            cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
+            scores = cross_val_score(model, paths, labels, cv=cv, scoring="f1_macro")
+            result["cv_f1_macro"] = {"mean": float(scores.mean()),
+                                     "std": float(scores.std()), "folds": scores.tolist()}
+        model.fit(paths, labels)
+        _drop_cache(model)
+    finally:
+        if args.cache is None:
+            shutil.rmtree(cache, ignore_errors=True)
     save_model(model, args.out, metadata=result)
     result["out"] = str(args.out)
     if args.json:
@@ -106,6 +120,13 @@ def cmd_train(args):
             cv_scores = result["cv_f1_macro"]
             print(f"{args.cv}-fold CV macro F1: {cv_scores['mean']:.3f} +- {cv_scores['std']:.3f}")
         print(f"trained on {len(paths)} clips, {len(result['classes'])} classes; saved {args.out}")
+
+
+def _drop_cache(model):
+    """Unset the training cache, so the saved model does not point at a removed folder."""
+    params = model.get_params()
+    model.set_params(**{name: None for name in params if name.endswith("memory")},
+                     **{name: False for name in params if name.endswith("__cache")})
 
 
 def cmd_evaluate(args):
@@ -214,6 +235,8 @@ def build_parser():
     p.add_argument("--duration", type=float, default=30.0)
     p.add_argument("--epochs", type=int, default=30, help="CNN training epochs")
     p.add_argument("--cv", type=int, default=0, help="also report k-fold CV macro F1")
+    p.add_argument("--cache", default=None,
+                   help="keep the per-clip feature cache in this folder (reused by later runs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-jobs", type=int, default=None)
 

@@ -116,7 +116,7 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
 
 
 def make_cnn_pipeline(*, sr=16000, duration=4.0, n_mels=64, n_frames=None, hop_length=512,
-                      architecture="resnet", n_jobs=None, **cnn_params):
+                      architecture="resnet", n_jobs=None, memory=None, **cnn_params):
     """Audio files to labels with a CNN on log-mel spectrograms.
 
     Parameters
@@ -131,6 +131,9 @@ def make_cnn_pipeline(*, sr=16000, duration=4.0, n_mels=64, n_frames=None, hop_l
     hop_length : int, default=512
     architecture : str or nn.Module class, default="resnet"
     n_jobs : int or None, default=None
+    memory : str, joblib.Memory or None, default=None
+        Cache the spectrogram of each clip (see :func:`make_feature_union`), so that
+        cross-validation and searches compute it once.
     **cnn_params
         Passed to :class:`~sklearn_music.CNNClassifier` (max_epochs, lr, random_state, ...).
 
@@ -146,14 +149,13 @@ def make_cnn_pipeline(*, sr=16000, duration=4.0, n_mels=64, n_frames=None, hop_l
     >>> pipe.named_steps["cnn"].max_epochs, pipe.named_steps["mel"].n_mels
     (5, 64)
     """
+    from .features import MelSpectrogram
     from .neural import CNNClassifier
 
-    from .features import MelSpectrogram
-
     return Pipeline([
-        ("load", AudioLoader(sr=sr, duration=duration, n_jobs=n_jobs)),
+        ("load", AudioLoader(sr=sr, duration=duration, n_jobs=n_jobs, cache=memory is not None)),
         ("mel", MelSpectrogram(sr=sr, n_mels=n_mels, n_frames=n_frames,
-                               hop_length=hop_length, n_jobs=n_jobs)),
+                               hop_length=hop_length, n_jobs=n_jobs, memory=memory)),
         ("cnn", CNNClassifier(architecture=architecture, **cnn_params)),
     ])
 

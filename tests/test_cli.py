@@ -9,6 +9,7 @@ import pytest
 
 from sklearn_music.cli import main
 from sklearn_music.datasets import make_notes
+from sklearn_music.persistence import load_model
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,8 @@ def test_train_evaluate_predict_round_trip(note_folder, tmp_path, capsys):
     trained = json.loads(capsys.readouterr().out)
     assert trained["clips"] == 16 and trained["classes"] == ["bass", "flute"]
     assert 0.0 <= trained["cv_f1_macro"]["mean"] <= 1.0 and model.exists()
+    params = load_model(model).get_params()  # the training cache is not saved with it
+    assert all(v is None for k, v in params.items() if k.endswith("memory"))
 
     figure = tmp_path / "cm.png"
     assert main(["evaluate", str(model), str(note_folder), "--figure", str(figure),
