@@ -142,7 +142,7 @@ class _SpectrogramNet:
     history_ = None
     virtual_params_ = MappingProxyType({})
 
-    def __init__(self, architecture="resnet", *, max_epochs=30, batch_size=32, lr=2e-3,
+    def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
@@ -451,7 +451,7 @@ default="resnet"
         module class, built as ``cls(n_outputs=..., dropout=..., **module__params)``
         (``dropout`` only if its constructor takes it) and called on float32 batches
         ``(batch, 1, n_mels, n_frames)`` to return logits ``(batch, n_outputs)``.
-    max_epochs : int, default=30
+    max_epochs : int, default=20
         Most passes over the training data.
     batch_size : int, default=32
         Clips per batch, in training and prediction.
@@ -727,7 +727,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"tuned"})],
     }
 
-    def __init__(self, architecture="resnet", *, max_epochs=30, batch_size=32, lr=2e-3,
+    def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,

@@ -19,7 +19,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from sklearn_music import CNNClassifier, CNNTagger, Pooling
+from sklearn_music import AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
+from sklearn_music.datasets import load_nsynth
 from sklearn_music._frames import stack_frames
 from sklearn_music.models import ResNet, ShortChunkCNN, SimpleCNN, SpecAugment
 from sklearn_music.plotting import plot_training_curves
@@ -148,6 +149,22 @@ def test_set_params_on_fitted_net_rebuilds_the_module():
     clf.set_params(module__width=8)
     assert next(clf.module_.parameters()).shape[0] == 8
     assert clf.get_params()["device"] == "auto"
+
+
+@pytest.mark.slow
+def test_design_pipeline_on_real_nsynth_files(nsynth_root, tmp_path):
+    notes = load_nsynth(nsynth_root)
+    pipe = Pipeline([
+        ("load", AudioLoader(sr=16000, duration=4.0)),
+        ("mel", MelSpectrogram(sr=16000, n_mels=64, n_frames=64)),
+        ("cnn", CNNClassifier(architecture="resnet", **FAST)),
+    ])
+    pipe.fit(notes.paths[:48], notes.target[:48])
+    proba = pipe.predict_proba(notes.paths[48:])
+    assert proba.shape == (12, len(set(notes.target[:48])))
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "pipe.joblib").predict_proba(
+        notes.paths[48:]), proba)
 
 
 def test_unknown_prefixed_parameter_is_reported_in_fit():
