@@ -57,7 +57,8 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             The transformer.
         """
         self._check_params()
-        checked = isinstance(X, KeyedWaveforms) or shared_output(X, self) is not None
+        checked = (isinstance(X, KeyedWaveforms) and X.clip_keys is not None  # loaded by us
+                   or shared_output(X, self) is not None)  # fmt: skip
         if not checked and not is_path_list(X):
             as_waveforms(X, sr=self.sr)
         if isinstance(X, np.ndarray) and X.ndim == 2:
