@@ -10,9 +10,26 @@ from .features import (AudioFeatureUnion, Chroma, KeyFeatures, MelSpectrogram, M
                        SpectralFeatures, TempoFeatures)
 from .io import AudioLoader, load_audio
 from .mir import ChordEstimator, KeyEstimator, TempoEstimator
-from .neural import CNNClassifier, CNNTagger
 
 __version__ = "0.1.0"
+
+_LAZY = {"CNNClassifier": "neural", "CNNTagger": "neural"}
+
+
+def __getattr__(name):
+    # The CNNs import torch (seconds); load them on first use so that feature extraction,
+    # and every joblib or Dask worker doing it, starts without torch.
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
 
 __all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagger",
            "MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
