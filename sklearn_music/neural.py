@@ -115,6 +115,7 @@ class _SpectrogramNet:
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "augment": ["boolean"],
+        "reverb": [Interval(Real, 0, None, closed="left")],
         "time_mask": [Interval(Real, 0, 1, closed="both")],
         "freq_mask": [Interval(Real, 0, 1, closed="both")],
         "gain_db": [Interval(Real, 0, None, closed="left")],
@@ -145,7 +146,8 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
+                 reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
+                 chunk_frames=None,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  **kwargs):
         self.architecture = architecture
@@ -160,9 +162,10 @@ class _SpectrogramNet:
         self.patience = patience
         self.lr_schedule = lr_schedule
         self.augment = augment
+        self.reverb = reverb
+        self.gain_db = gain_db
         self.time_mask = time_mask
         self.freq_mask = freq_mask
-        self.gain_db = gain_db
         self.mixup = mixup
         self.chunk_frames = chunk_frames
         self.device = device
@@ -299,6 +302,7 @@ class _SpectrogramNet:
             self.band_mean_, self.band_scale_ = band_statistics(X, train)
             self.chunk_frames_ = int(self.chunk_frames or lengths[train].min())
         self.validation_indices_ = valid
+
         def clips(rows, random_crop):
             return ClipDataset(X, rows, lengths, y, self.band_mean_, self.band_scale_,
                                self.chunk_frames_, random_crop)
@@ -311,7 +315,7 @@ class _SpectrogramNet:
             else:
                 self.initialize()
             NeuralNet.partial_fit(self, data, None)
-        self._after_training(X[valid], lengths[valid], y[valid])
+            self._after_training(X[valid], lengths[valid], y[valid])
         return self
 
     def _after_training(self, X_valid, lengths_valid, y_valid):
@@ -403,9 +407,10 @@ class _SpectrogramNet:
         Xi, yi = batch
         if self.augment:
             Xi, yi = SpecAugment(
-                time_mask=self.time_mask, freq_mask=self.freq_mask, gain_db=self.gain_db,
-                mixup=self.mixup,
+                reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
+                freq_mask=self.freq_mask, mixup=self.mixup,
             )(Xi.to(self.device_), self._soft_targets(yi).to(self.device_),
+              band_mean=torch.from_numpy(self.band_mean_),
               band_scale=torch.from_numpy(self.band_scale_))
         return super().train_step_single((Xi, yi), **fit_params)
 
@@ -478,14 +483,18 @@ default="resnet"
         "cosine" anneals the learning rate to 0 over ``max_epochs``; "plateau" halves it
         when the monitored loss stalls for ``patience // 2`` epochs; None keeps it fixed.
     augment : bool, default=True
-        Augment training batches with the four settings below (see
+        Augment training batches with the five settings below (see
         :class:`~sklearn_music.models.SpecAugment`).
+    reverb : float, default=8.0
+        Largest decay time constant, in frames, of a simulated room tail mixed into each
+        clip (8 frames is 0.5 s at 64 frames over 4 s); rendered notes are dry, real
+        recordings are not. Assumes log-power (dB) input; 0 for other features.
+    gain_db : float, default=6.0
+        Largest random gain in dB; assumes log-power (dB) input. 0 for other features.
     time_mask : float, default=0.1
         Largest fraction of frames hidden by a time mask (one per clip).
     freq_mask : float, default=0.1
         Largest fraction of mel bands hidden by a frequency mask (one per clip).
-    gain_db : float, default=6.0
-        Largest random gain in dB; assumes log-power (dB) input. 0 for other features.
     mixup : float, default=0.2
         Mixup's Beta(alpha, alpha) parameter; 0 disables mixup.
     chunk_frames : int or None, default=None
@@ -538,8 +547,8 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     A :class:`skorch.NeuralNetClassifier` with music defaults: softmax cross-entropy,
     AdamW, cosine learning-rate annealing, early stopping on a stratified validation split
     with the best weights restored, per-band input normalisation learned in fit, and
-    augmentation (masking, random gain, mixup) that makes a network trained on one set of
-    instruments generalise to another. Labels may be strings.
+    augmentation (room tails, random gain, masking, mixup) that makes a network trained on
+    one set of instruments generalise to another. Labels may be strings.
 
     X is the 3-D output of :class:`~sklearn_music.MelSpectrogram`,
     ``(n_clips, n_mels, n_frames)``, in dB. Clips of different lengths come NaN-padded
@@ -730,15 +739,16 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2, chunk_frames=None,
+                 reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
+                 chunk_frames=None,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
                  random_state=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
-            lr_schedule=lr_schedule, augment=augment, time_mask=time_mask,
-            freq_mask=freq_mask, gain_db=gain_db, mixup=mixup, chunk_frames=chunk_frames,
+            lr_schedule=lr_schedule, augment=augment, reverb=reverb, gain_db=gain_db,
+            time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
             device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
             random_state=random_state, **kwargs,
         )

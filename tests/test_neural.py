@@ -379,21 +379,38 @@ def test_spec_augment_masks_gain_and_mixup():
     torch.manual_seed(0)
     X = torch.ones(64, 1, 10, 20)
     Y = nn.functional.one_hot(torch.arange(64) % 2, 2).float()
-    scale = torch.full((10,), 2.0)
-    masked, same = SpecAugment(time_mask=0.5, freq_mask=0.0, gain_db=0.0, mixup=0.0)(
-        X, Y, band_scale=scale)
+    stats = dict(band_mean=torch.full((10,), -30.0), band_scale=torch.full((10,), 2.0))
+    off = dict(reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    masked, same = SpecAugment(**{**off, "time_mask": 0.5})(X, Y, **stats)
     assert torch.equal(same, Y) and torch.equal(X, torch.ones(64, 1, 10, 20))
     hidden = (masked == 0).all(dim=2).squeeze(1).sum(dim=1)  # frames masked per clip
     assert hidden.max() <= 10 and hidden.max() > 0
-    gained, _ = SpecAugment(time_mask=0, freq_mask=0, gain_db=6.0, mixup=0)(
-        X, Y, band_scale=scale)
+    gained, _ = SpecAugment(**{**off, "gain_db": 6.0})(X, Y, **stats)
     offsets = (gained - 1)[:, 0, :, 0] * 2.0  # back in dB
     assert offsets.abs().max() <= 6.0 and offsets.std() > 1.0
     assert torch.allclose(offsets, offsets[:, :1].expand(-1, 10))
-    mixed_X, mixed_Y = SpecAugment(time_mask=0, freq_mask=0, gain_db=0, mixup=1.0)(
-        torch.randn(64, 1, 10, 20), Y, band_scale=scale)
+    mixed_X, mixed_Y = SpecAugment(**{**off, "mixup": 1.0})(torch.randn(64, 1, 10, 20), Y,
+                                                            **stats)
     torch.testing.assert_close(mixed_Y.sum(dim=1), torch.ones(64))
     assert ((mixed_Y > 0) & (mixed_Y < 1)).any()
+
+
+def test_spec_augment_reverb_adds_a_decaying_tail():
+    torch.manual_seed(0)
+    db = torch.full((32, 1, 4, 40), -80.0)
+    db[..., 5] = 0.0  # one loud frame in near silence
+    stats = dict(band_mean=torch.full((4,), -60.0), band_scale=torch.full((4,), 10.0))
+    X = (db - stats["band_mean"][:, None]) / stats["band_scale"][:, None]
+    out, _ = SpecAugment(reverb=8.0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)(
+        X, torch.zeros(32, 2), **stats)
+    out_db = out * 10.0 - 60.0
+    gain = out_db - db
+    assert (gain >= -1e-4).all()  # a room only adds energy
+    assert (gain[..., :5] <= 10 * np.log10(1.7) + 1e-4).all()  # steady: at most +2.3 dB
+    torch.testing.assert_close(out_db[..., 5], db[..., 5], atol=1e-3, rtol=0)  # direct kept
+    tail = out_db[:, 0, 0, 6:]
+    assert (tail[:, 0] > -60.0).float().mean() > 0.8  # the tail rings on for most clips
+    assert (tail[:, :-1] >= tail[:, 1:] - 1e-3).all()  # and decays
 
 
 # --------------------------------------------------------------------------- tagging

@@ -1,14 +1,18 @@
-"""Spectrogram augmentation applied to training batches: masking, gain and mixup.
+"""Spectrogram augmentation applied to training batches: reverb, gain, masking and mixup.
 
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
-one studio) recognise another: masking hides any single band or moment the network might
-lean on (SpecAugment, Park et al. 2019), a random gain removes loudness as a cue, and mixup
+one studio) recognise another: a simulated room tail stands in for the halls that dry
+rendered notes lack, a random gain removes loudness as a cue, masking hides any single
+band or moment the network might lean on (SpecAugment, Park et al. 2019), and mixup
 (Zhang et al. 2018) blends pairs of clips and their labels, which smooths the decision
 boundaries. All randomness comes from PyTorch's default generator, which the estimators
 seed from ``random_state``.
 """
 
+import math
+
 import torch
+from torch.nn import functional as F
 
 __all__ = ["SpecAugment"]
 
@@ -18,16 +22,25 @@ class SpecAugment:
 
     Parameters
     ----------
+    reverb : float, default=8.0
+        Largest decay time constant, in frames, of a simulated reverberation tail: each
+        clip's power spectrogram gains a tail of itself, delayed and decaying exponentially
+        along time with a time constant drawn in ``[0, reverb]``, carrying up to 0.7 times
+        the direct power. With 64 frames over 4 s, 8 frames is half a second. 0 disables.
+    gain_db : float, default=6.0
+        Largest gain in dB, drawn uniformly in ``[-gain_db, gain_db]`` per clip. 0 disables.
     time_mask : float, default=0.1
         Largest fraction of the frames hidden by one time mask per clip (0 disables).
     freq_mask : float, default=0.1
         Largest fraction of the bands hidden by one frequency mask per clip (0 disables).
-    gain_db : float, default=6.0
-        Largest gain in dB, drawn uniformly in ``[-gain_db, gain_db]`` per clip. The input
-        must be log-power in dB (as :class:`~sklearn_music.MelSpectrogram` gives): a gain
-        is then an offset of ``gain / band_scale`` in each normalised band. 0 disables.
     mixup : float, default=0.2
         Alpha of the Beta(alpha, alpha) distribution of mixup weights (0 disables).
+
+    Notes
+    -----
+    Reverb and gain act on decibels: the input must be log-power in dB (as
+    :class:`~sklearn_music.MelSpectrogram` gives), standardised per band with
+    ``band_mean`` and ``band_scale``.
 
     Examples
     --------
@@ -35,38 +48,44 @@ class SpecAugment:
     >>> from sklearn_music.models import SpecAugment
     >>> _ = torch.manual_seed(0)
     >>> X, Y = torch.randn(4, 1, 8, 10), torch.eye(2)[[0, 1, 0, 1]]
-    >>> Xa, Ya = SpecAugment(mixup=0.0)(X, Y, band_scale=torch.full((8,), 10.0))
+    >>> Xa, Ya = SpecAugment(mixup=0.0)(X, Y, band_mean=torch.full((8,), -40.0),
+    ...                                 band_scale=torch.full((8,), 10.0))
     >>> Xa.shape, bool(torch.equal(Ya, Y))
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, time_mask=0.1, freq_mask=0.1, gain_db=6.0, mixup=0.2):
+    def __init__(self, *, reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2):
+        self.reverb = reverb
+        self.gain_db = gain_db
         self.time_mask = time_mask
         self.freq_mask = freq_mask
-        self.gain_db = gain_db
         self.mixup = mixup
 
-    def __call__(self, X, Y, *, band_scale):
+    def __call__(self, X, Y, *, band_mean, band_scale):
         """Augment a batch.
 
         Parameters
         ----------
         X : torch.Tensor of shape (batch, 1, n_bands, n_frames)
-            Spectrograms normalised per band (zero mean, unit variance).
+            Spectrograms in dB, standardised per band: ``(dB - band_mean) / band_scale``.
         Y : torch.Tensor of shape (batch, n_outputs)
             Float targets: one-hot classes or 0/1 tags. Mixup blends them.
-        band_scale : torch.Tensor of shape (n_bands,)
-            The standard deviation, in dB, that normalised each band.
+        band_mean, band_scale : torch.Tensor of shape (n_bands,)
+            The per-band mean and standard deviation, in dB, that standardised X.
 
         Returns
         -------
         X, Y : torch.Tensor
             New tensors; the inputs are left unchanged.
         """
+        mean = band_mean.to(X)[None, None, :, None]
+        scale = band_scale.to(X)[None, None, :, None]
         X = X.clone()
+        if self.reverb > 0:
+            X = (_reverberate(X * scale + mean, self.reverb) - mean) / scale
         if self.gain_db > 0:
             gain = (torch.rand(X.shape[0], device=X.device) * 2 - 1) * self.gain_db
-            X += gain[:, None, None, None] / band_scale.to(X)[None, None, :, None]
+            X += gain[:, None, None, None] / scale
         if self.freq_mask > 0:
             X *= _band_keep(X.shape[0], X.shape[2], self.freq_mask, X.device)[:, None, :, None]
         if self.time_mask > 0:
@@ -77,6 +96,27 @@ class SpecAugment:
             X = weight * X + (1 - weight) * X[order]
             Y = weight * Y + (1 - weight) * Y[order]
         return X, Y
+
+
+def _reverberate(db, largest_decay):
+    """Add to each clip's power an exponentially decaying tail of itself (in dB).
+
+    The direct sound is kept; the tail, from the frame after each frame on, carries up to
+    0.7 times its power in all (a steady tone gains at most 2.3 dB).
+    """
+    n_clips, n_rows, n_frames = db.shape[0], db.shape[1] * db.shape[2], db.shape[3]
+    power = 10.0 ** (db / 10.0)
+    decay = torch.rand(n_clips, device=db.device) * largest_decay + 1e-3
+    length = min(n_frames, math.ceil(5 * largest_decay) + 1)  # e^-5: the tail is over
+    lag = torch.arange(length, device=db.device)[None, :]
+    kernel = torch.where(lag > 0, torch.exp(-lag / decay[:, None]), 0.0)
+    wet = torch.rand(n_clips, 1, device=db.device) * 0.7
+    kernel = wet * kernel / kernel.sum(dim=1, keepdim=True).clamp_min(1e-12)
+    # A causal convolution along time, each clip with its own kernel.
+    weight = kernel.flip(1).repeat_interleave(n_rows, dim=0)[:, None, :]
+    signal = F.pad(power.reshape(1, n_clips * n_rows, n_frames), (length - 1, 0))
+    tail = F.conv1d(signal, weight, groups=n_clips * n_rows).reshape(power.shape)
+    return 10.0 * torch.log10((power + tail).clamp_min(1e-10))
 
 
 def _band_keep(n_clips, size, fraction, device):
