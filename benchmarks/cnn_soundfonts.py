@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/cnn_soundfonts.py            # 3000 training notes, 1000 test notes
+    python benchmarks/cnn_soundfonts.py            # 3000 + 1000 notes, 1500 + 500 mixtures
     python benchmarks/cnn_soundfonts.py --quick    # a smoke run of a minute or two
 
 The training notes are NSynth-style notes (4 s at 16 kHz, held 3 s, 11 families) rendered
@@ -21,6 +21,11 @@ with the machine's CPU count and load, since throughput depends on both. When th
 NSynth slice is found (``--nsynth-root``), the trained models are also scored on those
 notes (real recordings, 10 families) as a sanity check.
 
+Then the same for multi-label tagging: mixtures of one to three families playing a chord
+(``make_mixtures``), rendered from the training SoundFont (``--n-mixtures``) and from each
+test SoundFont (a third as many), scored by macro ROC-AUC and PR-AUC: ``CNNTagger`` at its
+defaults against ``MultiOutputClassifier(LogisticRegression)`` on pooled MFCCs.
+
 FluidR3 is not on PyPI; install it with ``apt-get install fluid-soundfont-gm`` or give any
 other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on several, e.g.
 csound's ``/usr/share/sounds/sf2/sf_GMbank.sf2`` from ``apt-get install csound-soundfont``).
@@ -34,13 +39,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sklearn_music import MFCC, AudioLoader, CNNClassifier, MelSpectrogram, Pooling
-from sklearn_music.datasets import load_nsynth, make_notes
+from sklearn_music import MFCC, AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
+from sklearn_music.datasets import load_nsynth, make_mixtures, make_notes
+from sklearn_music.metrics import tagging_scores
 
 SR = 16000
 FLUID_R3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
@@ -51,6 +59,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n-train", type=int, default=3000, help="training notes")
     parser.add_argument("--n-test", type=int, default=1000, help="test notes")
+    parser.add_argument("--n-mixtures", type=int, default=1500,
+                        help="training mixtures for tagging, a third as many to test "
+                             "(0 skips tagging)")
     parser.add_argument("--train-soundfont", default=None,
                         help="SoundFont of the training notes (default: TimGM6mb)")
     parser.add_argument("--test-soundfont", action="append", default=None,
@@ -64,10 +75,10 @@ def parse_args(argv):
                         help="real NSynth notes for a sanity check (skipped when missing)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
-                        help="300 training and 200 test notes, 5 epochs")
+                        help="300 training and 200 test notes, 150 mixtures, 5 epochs")
     args = parser.parse_args(argv)
     if args.quick:
-        args.n_train, args.n_test = 300, 200
+        args.n_train, args.n_test, args.n_mixtures = 300, 200, 150
         args.max_epochs = args.max_epochs or 5
     args.test_soundfont = args.test_soundfont or [FLUID_R3]
     for path in args.test_soundfont:
@@ -80,13 +91,13 @@ def parse_args(argv):
     return args
 
 
-def render(n, soundfont, seed):
+def render(make, n, soundfont, seed):
+    """``make_notes`` or ``make_mixtures`` clips from a SoundFont: waveforms, targets."""
     start = time.perf_counter()
-    notes = make_notes(n, soundfont=soundfont, random_state=seed)
-    name = Path(notes.soundfont).name
-    print(f"rendered {n} notes from {name} in {time.perf_counter() - start:.0f} s",
-          flush=True)
-    return notes.data, notes.target
+    clips = make(n, soundfont=soundfont, random_state=seed)
+    print(f"rendered {n} clips ({make.__name__}) from {Path(clips.soundfont).name} in "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+    return clips.data, clips.target
 
 
 def mel_spectrogram():
@@ -100,47 +111,60 @@ def report(name, y_true, y_pred, fit_seconds, clips_per_second):
           f"{clips_per_second:7.0f} train clips/s", flush=True)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, "
-          f"torch {torch.__version__}, CNN on {args.n_jobs} thread(s)", flush=True)
-    X_train, y_train = render(args.n_train, args.train_soundfont, args.seed)
-    tests = {Path(path).name: render(args.n_test, path, args.seed + 1)
-             for path in args.test_soundfont}
+def report_tags(name, Y_true, Y_score, fit_seconds, clips_per_second):
+    scores = tagging_scores(Y_true, Y_score)
+    print(f"{name:34} | ROC-AUC {scores['roc_auc_macro']:.3f} | PR-AUC "
+          f"{scores['pr_auc_macro']:.3f} | fit {fit_seconds:6.1f} s | "
+          f"{clips_per_second:7.0f} train clips/s", flush=True)
 
+
+def cnn_params(args):
+    params = {"architecture": args.architecture, "n_jobs": args.n_jobs,
+              "random_state": args.seed}
+    if args.max_epochs:
+        params["max_epochs"] = args.max_epochs
+    return params
+
+
+def timed_fit(model, X, y):
+    start = time.perf_counter()
+    model.fit(X, y)
+    return time.perf_counter() - start
+
+
+def cnn_throughput(net, n_clips, seconds):
+    """Training clips processed per second, validation passes included in the time."""
+    return len(net.history) * (n_clips - len(net.validation_indices_)) / seconds
+
+
+def classify_notes(args):
+    X_train, y_train = render(make_notes, args.n_train, args.train_soundfont, args.seed)
+    tests = {Path(path).name: render(make_notes, args.n_test, path, args.seed + 1)
+             for path in args.test_soundfont}
     start = time.perf_counter()
     mel = mel_spectrogram().fit(X_train)
     S_train = mel.transform(X_train)
     print(f"log-mel features of {len(X_train)} training notes in "
           f"{time.perf_counter() - start:.0f} s", flush=True)
 
-    params = {"architecture": args.architecture, "n_jobs": args.n_jobs,
-              "random_state": args.seed}
-    if args.max_epochs:
-        params["max_epochs"] = args.max_epochs
-    cnn = CNNClassifier(**params)
-    start = time.perf_counter()
-    cnn.fit(S_train, y_train)
-    cnn_seconds = time.perf_counter() - start
-    epochs = len(cnn.history)
-    n_fit = len(S_train) - len(cnn.validation_indices_)
-    print(f"CNN: {epochs} epochs (best valid_loss at epoch "
+    cnn = CNNClassifier(**cnn_params(args))
+    cnn_seconds = timed_fit(cnn, S_train, y_train)
+    cnn_speed = cnn_throughput(cnn, len(S_train), cnn_seconds)
+    print(f"CNN: {len(cnn.history)} epochs (best valid_loss at epoch "
           f"{int(np.argmin(cnn.history[:, 'valid_loss'])) + 1}), "
           f"validation accuracy {cnn.history[-1, 'valid_acc']:.3f}", flush=True)
-
     svm = make_pipeline(MFCC(sr=SR, n_mfcc=20, n_fft=1024, hop_length=512),
                         Pooling(stats=("mean", "std")), StandardScaler(), SVC())
-    start = time.perf_counter()
-    svm.fit(X_train, y_train)
-    svm_seconds = time.perf_counter() - start
+    svm_seconds = timed_fit(svm, X_train, y_train)
+    svm_speed = len(X_train) / svm_seconds
 
     for name, (X_test, y_test) in tests.items():
         print(f"\ntest: {len(X_test)} notes from {name} (instruments never heard in "
               "training)")
-        report(f"CNNClassifier({args.architecture})", y_test, cnn.predict(mel.transform(X_test)),
-               cnn_seconds, epochs * n_fit / cnn_seconds)
+        report(f"CNNClassifier({args.architecture})", y_test,
+               cnn.predict(mel.transform(X_test)), cnn_seconds, cnn_speed)
         report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
-               len(X_train) / svm_seconds)
+               svm_speed)
 
     if args.nsynth_root.is_dir():
         real = load_nsynth(args.nsynth_root)
@@ -148,9 +172,48 @@ def main(argv=None):
         print(f"\nreal NSynth notes: {len(real.paths)} from {args.nsynth_root} "
               f"({len(set(real.target))} families)")
         report("CNNClassifier on real notes", real.target, cnn.predict(mel.transform(waves)),
-               cnn_seconds, epochs * n_fit / cnn_seconds)
+               cnn_seconds, cnn_speed)
         report("MFCC + SVM on real notes", real.target, svm.predict(waves), svm_seconds,
-               len(X_train) / svm_seconds)
+               svm_speed)
+
+
+def tag_mixtures(args):
+    n_test = max(args.n_mixtures // 3, 30)
+    X_train, Y_train = render(make_mixtures, args.n_mixtures, args.train_soundfont,
+                              args.seed + 2)
+    tests = {Path(path).name: render(make_mixtures, n_test, path, args.seed + 3)
+             for path in args.test_soundfont}
+    mel = mel_spectrogram().fit(X_train)
+    S_train = mel.transform(X_train)
+
+    tagger = CNNTagger(**cnn_params(args))
+    cnn_seconds = timed_fit(tagger, S_train, Y_train)
+    cnn_speed = cnn_throughput(tagger, len(S_train), cnn_seconds)
+    print(f"CNN: {len(tagger.history)} epochs, validation ROC-AUC "
+          f"{tagger.history[-1, 'valid_auc']:.3f}", flush=True)
+    classical = make_pipeline(MFCC(sr=SR, n_mfcc=20, n_fft=1024, hop_length=512),
+                              Pooling(stats=("mean", "std")), StandardScaler(),
+                              MultiOutputClassifier(LogisticRegression(max_iter=2000)))
+    lr_seconds = timed_fit(classical, X_train, Y_train)
+
+    for name, (X_test, Y_test) in tests.items():
+        print(f"\ntest: {len(X_test)} mixtures from {name}")
+        report_tags(f"CNNTagger({args.architecture})", Y_test,
+                    tagger.predict_proba(mel.transform(X_test)), cnn_seconds, cnn_speed)
+        Y_score = np.column_stack([p[:, 1] for p in classical.predict_proba(X_test)])
+        report_tags("MFCC + MultiOutput(LogisticReg.)", Y_test, Y_score, lr_seconds,
+                    len(X_train) / lr_seconds)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, "
+          f"torch {torch.__version__}, CNN on {args.n_jobs} thread(s)", flush=True)
+    print("\n== instrument family of single notes ==", flush=True)
+    classify_notes(args)
+    if args.n_mixtures:
+        print("\n== tagging the families playing in mixtures ==", flush=True)
+        tag_mixtures(args)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
