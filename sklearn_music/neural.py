@@ -122,7 +122,8 @@ class _SpectrogramNet:
         "mixup": [Interval(Real, 0, None, closed="left")],
         "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, torch.device],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -699,7 +700,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     threshold : float or "tuned", default=0.5
         ``predict`` marks a tag present when its probability reaches this. "tuned" picks
         per tag the threshold that maximises F1 on the validation split (tags with no
-        positive validation clip keep 0.5); it needs ``validation_fraction > 0``.{_PREFIXED_PARAMETERS}
+        positive validation clip keep 0.5); it needs ``validation_fraction > 0``.\
+{_PREFIXED_PARAMETERS}
 
     Attributes
     ----------
