@@ -147,21 +147,21 @@ def cmd_evaluate(args):
 
 def cmd_predict(args):
     import numpy as np
+    from sklearn.pipeline import Pipeline
 
     from .persistence import load_model
 
     model = load_model(args.model)
     files = _audio_files(args.inputs)
-    labels = model.predict(files)
+    # Decode and extract features once, then ask the final estimator for both answers.
+    features, final = files, model
+    if isinstance(model, Pipeline):
+        features, final = model[:-1].transform(files), model[-1]
+    labels = final.predict(features)
     rows = [{"path": f, "label": str(label)} for f, label in zip(files, labels)]
-    if hasattr(model, "predict_proba"):
-        try:
-            proba = model.predict_proba(files)
-        except AttributeError:  # e.g. SVC(probability=False)
-            proba = None
-        if proba is not None:
-            for row, p in zip(rows, proba):
-                row["probability"] = float(np.max(p))
+    if hasattr(final, "predict_proba"):  # False for e.g. SVC(probability=False)
+        for row, p in zip(rows, final.predict_proba(features)):
+            row["probability"] = float(np.max(p))
     if args.json:
         _print_json(rows)
     else:
