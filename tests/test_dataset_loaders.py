@@ -548,3 +548,21 @@ def test_gtzan_split_paths_feed_a_pipeline(tmp_path):
     data = load_gtzan_split(tmp_path)
     waveforms = AudioLoader(sr=22050).fit_transform(data.paths)
     assert np.shape(waveforms) == (2, 2205)
+
+
+def test_undecodable_audio_is_named_in_the_error(tmp_path):
+    """AudioSet clips downloaded as .m4a: the error says why none was found, and the fix."""
+    _write_audioset(tmp_path)
+    _touch(tmp_path / "clips" / "Y--PJHxphWEs_30.000_40.000.m4a")
+    _touch(tmp_path / "clips" / "Y-0RWZT-miFs_420.000_430.000.m4a")
+    with pytest.raises(FileNotFoundError, match=r"none of the 4 clips.*found 2 \.m4a files.*convert"):
+        load_audioset(tmp_path, audio_dir=tmp_path / "clips")
+
+
+def test_audio_folder_of_undecodable_files_says_so(tmp_path):
+    from sklearn_music.datasets import load_audio_folder
+
+    _touch(tmp_path / "cello" / "a.m4a")
+    _touch(tmp_path / "flute" / "b.wma")
+    with pytest.raises(ValueError, match=r"found 1 \.m4a, 1 \.wma files.*convert"):
+        load_audio_folder(tmp_path)

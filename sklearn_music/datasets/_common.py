@@ -17,7 +17,26 @@ import pandas as pd
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".au", ".aiff", ".aif", ".m4a")
+# What load_audio decodes (libsndfile), and formats it cannot, named in error hints.
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".au", ".aiff", ".aif")
+UNDECODABLE_EXTENSIONS = (".m4a", ".aac", ".mp4", ".wma", ".webm")
+
+
+def undecodable_hint(folder):
+    """A sentence naming audio files under ``folder`` that libsndfile cannot decode, or ""."""
+    counts = Counter()
+    for _, _, filenames in os.walk(folder):
+        counts.update(
+            ext for ext in (os.path.splitext(f)[1].lower() for f in filenames)
+            if ext in UNDECODABLE_EXTENSIONS
+        )  # fmt: skip
+    if not counts:
+        return ""
+    found = ", ".join(f"{n} {ext}" for ext, n in sorted(counts.items()))
+    return (
+        f"; found {found} files, a format that cannot be decoded here: convert them "
+        "(e.g. ffmpeg -i clip.m4a clip.flac)"
+    )
 
 
 def check_root(root, dataset):
@@ -128,7 +147,7 @@ def drop_missing(frame, keep_missing, dataset, audio_root):
         raise FileNotFoundError(
             f"{dataset}: none of the {len(frame)} clips listed has its audio under {audio_root}; "
             "pass audio_dir= pointing at the audio folder, or keep_missing=True to load the "
-            "metadata alone"
+            f"metadata alone{undecodable_hint(audio_root)}"
         )
     return kept
 

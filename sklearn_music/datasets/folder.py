@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_audio_folder", "AUDIO_EXTENSIONS"]
+from ._common import AUDIO_EXTENSIONS, undecodable_hint
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".au", ".aiff", ".aif")
+__all__ = ["load_audio_folder", "AUDIO_EXTENSIONS"]
 
 
 def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
@@ -65,7 +65,7 @@ def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
     if not paths:
         raise ValueError(
             f"{root}: expected one subfolder of audio files ({', '.join(extensions)}) per "
-            "class, found none"
+            f"class, found none{undecodable_hint(root)}"
         )
     paths, labels = np.asarray(paths), np.asarray(labels)
     if as_frame:
