@@ -10,6 +10,7 @@ from .features import (AudioFeatureUnion, Chroma, KeyFeatures, MelSpectrogram, M
                        SpectralFeatures, TempoFeatures)
 from .io import AudioLoader, load_audio
 from .mir import ChordEstimator, KeyEstimator, TempoEstimator
+from .screening import screen_audio
 
 __version__ = "0.1.0"
 
@@ -35,4 +36,4 @@ __all__ = ["AudioError", "AudioLoader", "load_audio", "CNNClassifier", "CNNTagge
            "MelSpectrogram", "MFCC", "Chroma", "SpectralFeatures", "KeyFeatures",
            "TempoFeatures", "Pooling", "AudioFeatureUnion",
            "set_config", "get_config", "config_context",
-           "KeyEstimator", "TempoEstimator", "ChordEstimator", "__version__"]
+           "KeyEstimator", "TempoEstimator", "ChordEstimator", "screen_audio", "__version__"]
