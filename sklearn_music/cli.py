@@ -2,6 +2,11 @@
 
 Exit codes: 0 success; 1 the work failed (unreadable audio, bad model file, ...), with a
 one-line reason on stderr; 2 the command line is wrong (argparse's usage error).
+
+``extract``, ``train``, ``evaluate`` and ``predict`` take ``--on-error {raise,skip,warn}``:
+with skip or warn, files that cannot be read are left out (labels with them), listed on
+stderr and under ``dropped`` in the ``--json`` output, and the command still exits with 0;
+it exits with 1 when no file at all can be read.
 """
 
 import argparse
@@ -42,6 +47,32 @@ def _audio_files(items):
     return files
 
 
+def _screen(args, paths, labels=None):
+    """The files that can be read (and their labels), per ``--on-error``, and the rest.
+
+    Returns the paths and labels kept and a list of ``{"path", "error"}`` for the files
+    left out, which are also reported on stderr.
+    """
+    if args.on_error == "raise":  # the work stops with exit code 1 at the first bad file
+        return paths, labels, []
+    from .screening import screen_audio
+
+    data = screen_audio(paths, labels, n_jobs=getattr(args, "n_jobs", None),
+                        progress=not args.json)  # fmt: skip
+    dropped = data.dropped[["path", "error"]].to_dict("records")
+    if len(data.kept) == 0:
+        raise ValueError(f"none of the {len(paths)} files could be read; the first: "
+                         f"{dropped[0]['path']}: {dropped[0]['error']}")  # fmt: skip
+    prefix = f"sklearn-music {args.command}: skipped"
+    if args.on_error == "warn":
+        for d in dropped:
+            print(f"{prefix} {d['path']}: {d['error']}", file=sys.stderr)
+    elif dropped:
+        print(f"{prefix} {len(dropped)} of {len(paths)} files that could not be read: "
+              + ", ".join(d["path"] for d in dropped), file=sys.stderr)  # fmt: skip
+    return data.X, data.y, dropped
+
+
 def cmd_demo(args):
     from .demo import run_demo
 
@@ -59,7 +90,7 @@ def cmd_extract(args):
     from .io import AudioLoader
     from .pipelines import extract_with_progress, make_feature_union
 
-    files = _audio_files(args.inputs)
+    files, _, dropped = _screen(args, _audio_files(args.inputs))
     union = make_feature_union(sr=args.sr, n_jobs=args.n_jobs,
                                features=args.features.split(","), stats=args.stats.split(","))
     extractor = make_pipeline(AudioLoader(sr=args.sr, duration=args.duration,
@@ -71,7 +102,8 @@ def cmd_extract(args):
 
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, index=False)
-    summary = {"files": len(files), "features": table.shape[1] - 1, "out": args.out}
+    summary = {"files": len(files), "features": table.shape[1] - 1, "out": args.out,
+               "dropped": dropped}
     _print_json(summary) if args.json else print(
         f"wrote {summary['features']} features of {summary['files']} files to {args.out}"
     )
@@ -86,7 +118,7 @@ def cmd_train(args):
     from .persistence import save_model
     from .pipelines import extract_with_progress, make_classical_pipeline, make_cnn_pipeline
 
-    paths, labels = _labelled_folder(args.data)
+    paths, labels, dropped = _screen(args, *_labelled_folder(args.data))
     # Features are cached per clip while training: computed once with a progress bar,
     # then read back by the cross-validation folds and the final fit.
     cache = args.cache or tempfile.mkdtemp(prefix="sklearn-music-train-")
@@ -100,7 +132,7 @@ def cmd_train(args):
         extract_with_progress(model[:-1] if args.model == "cnn" else model[:2], list(paths),
                               progress=not args.json)
         result = {"data": str(args.data), "clips": len(paths), "model": args.model,
-                  "classes": sorted(set(labels))}
+                  "classes": sorted(set(labels)), "dropped": dropped}
         if args.cv:
             cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
             scores = cross_val_score(model, paths, labels, cv=cv, scoring="f1_macro")
@@ -135,10 +167,10 @@ def cmd_evaluate(args):
     from .plotting import plot_confusion_matrix, save_figure
 
     model = load_model(args.model)
-    paths, labels = _labelled_folder(args.data)
+    paths, labels, dropped = _screen(args, *_labelled_folder(args.data))
     predictions = model.predict(paths)
     summary = summarize_classification(labels, predictions)
-    result = summary.to_dict()
+    result = {**summary.to_dict(), "dropped": dropped}
     if args.figure:
         ax = plot_confusion_matrix(labels, predictions, title=Path(args.model).name)
         result["figure"] = save_figure(ax, args.figure)
@@ -152,7 +184,8 @@ def cmd_predict(args):
     from .persistence import load_model
 
     model = load_model(args.model)
-    files = _audio_files(args.inputs)
+    given = _audio_files(args.inputs)
+    files, _, dropped = _screen(args, given)
     # Decode and extract features once, then ask the final estimator for both answers.
     features, final = files, model
     if isinstance(model, Pipeline):
@@ -162,8 +195,11 @@ def cmd_predict(args):
     if hasattr(final, "predict_proba"):  # False for e.g. SVC(probability=False)
         for row, p in zip(rows, final.predict_proba(features)):
             row["probability"] = float(np.max(p))
-    if args.json:
-        _print_json(rows)
+    if args.json:  # every file given, in order; those left out say why instead of a label
+        errors = {d["path"]: d["error"] for d in dropped}
+        predicted = iter(rows)
+        _print_json([{"path": f, "error": errors[f]} if f in errors else next(predicted)
+                     for f in given])  # fmt: skip
     else:
         for row in rows:
             extra = f"\t{row['probability']:.3f}" if "probability" in row else ""
@@ -200,10 +236,18 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"sklearn-music {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name, func, help_text):
+    def add(name, func, help_text, reads_audio=False):
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         p.add_argument("--json", action="store_true", help="print the result as JSON")
+        if reads_audio:
+            p.add_argument(
+                "--on-error", choices=["raise", "skip", "warn"], default="raise",
+                help="a file that cannot be read: stop with exit code 1 (raise), or leave it "
+                "out (with its label) and go on, listing it under 'dropped' in --json "
+                "output and on stderr, in one line (skip) or one line per file with its "
+                "problem (warn); default: raise",
+            )
         return p
 
     p = add("demo", cmd_demo,
@@ -216,7 +260,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
 
     p = add("extract", cmd_extract,
-            "Compute pooled features (MFCC, chroma, spectral, tempo) of audio files into a CSV.")
+            "Compute pooled features (MFCC, chroma, spectral, tempo) of audio files into a CSV.",
+            reads_audio=True)
     p.add_argument("inputs", nargs="+", help="audio files or folders")
     p.add_argument("--out", required=True, help="CSV file to write")
     p.add_argument("--features", default="mfcc,chroma,spectral,tempo")
@@ -227,7 +272,7 @@ def build_parser():
 
     p = add("train", cmd_train,
             "Train a classifier on a folder with one subfolder of audio files per class "
-            "(GTZAN's layout works) and save it.")
+            "(GTZAN's layout works) and save it.", reads_audio=True)
     p.add_argument("data", help="folder of class subfolders")
     p.add_argument("--out", required=True, help="model file to write (.joblib)")
     p.add_argument("--model", choices=["svm", "cnn"], default="svm")
@@ -241,12 +286,13 @@ def build_parser():
     p.add_argument("--n-jobs", type=int, default=None)
 
     p = add("evaluate", cmd_evaluate,
-            "Score a saved model on a labelled folder: accuracy, precision, recall, F1.")
+            "Score a saved model on a labelled folder: accuracy, precision, recall, F1.",
+            reads_audio=True)
     p.add_argument("model", help="model file from `train`")
     p.add_argument("data", help="folder of class subfolders")
     p.add_argument("--figure", help="also write the confusion matrix to this PNG")
 
-    p = add("predict", cmd_predict, "Label audio files with a saved model.")
+    p = add("predict", cmd_predict, "Label audio files with a saved model.", reads_audio=True)
     p.add_argument("model", help="model file from `train`")
     p.add_argument("inputs", nargs="+", help="audio files or folders")
 
