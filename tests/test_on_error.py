@@ -23,8 +23,11 @@ SR = 8000
 
 
 def _tone(freq, seconds=1.0):
+    """A note with three harmonics and a little noise."""
     t = np.arange(int(seconds * SR)) / SR
-    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    note = sum(np.sin(2 * np.pi * k * freq * t) / k for k in (1, 2, 3))
+    noise = np.random.default_rng(int(freq)).normal(0, 0.01, len(t))
+    return (0.3 * note + noise).astype(np.float32)
 
 
 def _bad_files(folder):
