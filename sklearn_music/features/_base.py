@@ -122,6 +122,15 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         """Whether features come from ``_features_batch(waves)`` rather than per clip."""
         return False
 
+    def _stream_plan(self):
+        """How a long clip is analysed in blocks (see :mod:`~sklearn_music.features._stream`).
+
+        A :class:`~sklearn_music.features._stream.FrameWise` or
+        :class:`~sklearn_music.features._stream.FromMels` description of what
+        ``_features_from`` reads of the clip, or None: it is given the whole clip.
+        """
+        return None
+
     def _check_frequency_range(self, fmin, fmax):
         """Raise ValueError unless 0 <= fmin < fmax <= sr / 2 (fmax None means sr / 2)."""
         nyquist = self.sr / 2

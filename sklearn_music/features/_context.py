@@ -12,7 +12,7 @@ import numpy as np
 
 from ._spectra import estimate_tuning, mel_filterbank, stft_magnitude
 
-__all__ = ["ClipContext", "frame_count", "pad_for_stft"]
+__all__ = ["ClipContext", "frame_count", "mel_key", "pad_for_stft", "tuning_key"]
 
 
 def frame_count(n_samples, hop_length):
@@ -30,6 +30,17 @@ def pad_for_stft(y, n_fft):
     return y if len(y) >= n_fft else np.pad(y, (0, n_fft - len(y)))
 
 
+def mel_key(sr, n_fft, hop_length, n_mels, fmin, fmax, power=2.0):
+    """The key under which a :class:`ClipContext` keeps a mel spectrogram."""
+    fmin, fmax = float(fmin), sr / 2 if fmax is None else float(fmax)
+    return ("mel", n_fft, hop_length, n_mels, fmin, fmax, power)
+
+
+def tuning_key(n_fft, hop_length):
+    """The key under which a :class:`ClipContext` keeps a tuning estimate."""
+    return ("tuning", n_fft, hop_length)
+
+
 class ClipContext:
     """One clip at one sample rate, and the analyses of it computed so far.
 
@@ -39,10 +50,16 @@ class ClipContext:
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,), float32
-        The waveform.
+    y : ndarray of shape (n_samples,), float32, or None
+        The waveform; None for a clip analysed elsewhere in blocks, whose ``analyses``
+        hold everything asked of it.
     sr : int
         Its sample rate.
+    n_samples : int or None, default=None
+        The clip's length in samples when ``y`` is None.
+    analyses : dict, default={}
+        Analyses computed already, under the keys of :func:`mel_key` and
+        :func:`tuning_key`; they are returned instead of computed.
 
     Examples
     --------
@@ -54,10 +71,11 @@ class ClipContext:
     (1025, 44)
     """
 
-    def __init__(self, y, sr):
+    def __init__(self, y, sr, *, n_samples=None, analyses=None):
         self.y = y
         self.sr = sr
-        self._memo = {}
+        self.n_samples = len(y) if y is not None else n_samples
+        self._memo = dict(analyses or {})
 
     def _once(self, key, compute):
         if key not in self._memo:
@@ -68,6 +86,8 @@ class ClipContext:
         """``|STFT|`` of shape (1 + n_fft // 2, n_frames), float32."""
 
         def compute():
+            if self.y is None:
+                raise RuntimeError("the STFT of a clip analysed in blocks is not kept")
             S = stft_magnitude(pad_for_stft(self.y, n_fft), n_fft=n_fft, hop_length=hop_length)
             n = frame_count(len(self.y), hop_length)
             return S if S.shape[1] <= n else np.ascontiguousarray(S[:, :n])
@@ -85,7 +105,7 @@ class ClipContext:
         """Mel spectrogram, as :func:`librosa.feature.melspectrogram` computes it."""
         fmin, fmax = float(fmin), self.sr / 2 if fmax is None else float(fmax)
         return self._once(
-            ("mel", n_fft, hop_length, n_mels, fmin, fmax, power),
+            mel_key(self.sr, n_fft, hop_length, n_mels, fmin, fmax, power),
             lambda: mel_filterbank(self.sr, n_fft, n_mels, fmin, fmax).apply(
                 self.spectrogram(n_fft, hop_length, power)
             ),
@@ -108,8 +128,8 @@ class ClipContext:
         Equal to what :func:`librosa.feature.chroma_stft` estimates when ``tuning=None``
         (librosa's pitch tracker reads the FFT size off the spectrogram's height).
         """
-        P = self.spectrogram(n_fft, hop_length)
-        return self._once(
-            ("tuning", n_fft, hop_length),
-            lambda: estimate_tuning(P, sr=self.sr, n_fft=2 * (P.shape[0] - 1)),
-        )
+        def compute():
+            P = self.spectrogram(n_fft, hop_length)
+            return estimate_tuning(P, sr=self.sr, n_fft=2 * (P.shape[0] - 1))
+
+        return self._once(tuning_key(n_fft, hop_length), compute)

@@ -25,6 +25,7 @@ from threadpoolctl import ThreadpoolController
 from .._cache import KeyedWaveforms, file_digest, waveform_digest
 from .._input import as_waveforms, is_path_list, path_list
 from ..io import load_audio
+from . import _stream
 from ._context import ClipContext
 
 __all__ = ["ClipSet", "analyse_clip", "shared_output", "sharing_outputs", "transform_clips"]
@@ -86,19 +87,28 @@ def analyse_clip(source, transformers):
     """The features of one clip (a path or a waveform) for each transformer, in float32.
 
     The clip is decoded once per sample rate asked for, and its spectrograms are shared
-    through one :class:`ClipContext` per sample rate. BLAS runs on one thread: a clip's
-    matrix products are small, and one thread everywhere (this process, joblib or Dask
-    workers) rounds the same way, so a clip's features do not depend on where it ran.
+    through one :class:`ClipContext` per sample rate; a clip longer than
+    :data:`~sklearn_music.features._stream.STREAM_SECONDS` is decoded and analysed in
+    blocks instead (:func:`~sklearn_music.features._stream.analyse_in_blocks`), in
+    bounded memory. BLAS runs on one thread: a clip's matrix products are small, and one
+    thread everywhere (this process, joblib or Dask workers) rounds the same way, so a
+    clip's features do not depend on where it ran.
     """
-    contexts = {}
-    out = []
+    by_sr = {}
+    for j, transformer in enumerate(transformers):
+        by_sr.setdefault(transformer.sr, []).append(j)
+    out = [None] * len(transformers)
     with _thread_pools().limit(limits=1, user_api="blas"):
-        for transformer in transformers:
-            sr = transformer.sr
-            if sr not in contexts:
+        for sr, js in by_sr.items():
+            group = [transformers[j] for j in js]
+            if _stream.is_long(source, sr):
+                values = _stream.analyse_in_blocks(source, group, sr)
+            else:
                 y = source if isinstance(source, np.ndarray) else load_audio(source, sr=sr)[0]
-                contexts[sr] = ClipContext(y, sr)
-            out.append(np.asarray(transformer._features_from(contexts[sr]), dtype=np.float32))
+                ctx = ClipContext(y, sr)
+                values = [transformer._features_from(ctx) for transformer in group]
+            for j, value in zip(js, values):
+                out[j] = np.asarray(value, dtype=np.float32)
     return out
 
 

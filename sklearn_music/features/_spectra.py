@@ -8,7 +8,10 @@ a full deviation matrix, the tuning estimate over the frequency band it looks at
 the tempogram's autocorrelations with an FFT length that factors into small primes.
 ``stft_magnitude``, ``spectral_rolloff``, ``zero_crossing_rate`` and ``estimate_tuning``
 give librosa's values bit for bit; the mel bands, the spectral moments and the tempogram
-differ only by floating-point rounding (the order of the sums).
+differ only by floating-point rounding (the order of the sums). The tuning estimate and
+the spectral contrast come in two steps, one frame by frame (``tuning_peaks``,
+``contrast_bands``) and one over the whole clip, so that a long clip analysed in blocks
+gets the values of the whole clip.
 """
 
 from functools import lru_cache
@@ -18,9 +21,9 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-__all__ = ["BandedFilterbank", "chroma_from_power", "estimate_tuning", "mel_filterbank",
-           "spectral_moments", "spectral_rolloff", "stft_magnitude", "tempogram",
-           "zero_crossing_rate"]  # fmt: skip
+__all__ = ["BandedFilterbank", "chroma_from_power", "contrast_bands", "estimate_tuning",
+           "mel_filterbank", "spectral_moments", "spectral_rolloff", "stft_magnitude",
+           "tempogram", "tuning_from_peaks", "tuning_peaks", "zero_crossing_rate"]  # fmt: skip
 
 _BLOCK_FRAMES = 64  # frames transformed at once: temporaries of about 1 MB at any length
 _TINY32 = np.finfo(np.float32).tiny
@@ -175,6 +178,58 @@ def spectral_rolloff(S, freqs, *, roll_percent=0.85):
     return freqs[np.argmax(cumulative >= threshold, axis=0)][None]
 
 
+def contrast_bands(S, freqs, *, fmin, n_bands, quantile=0.02):
+    """The peaks and valleys of :func:`librosa.feature.spectral_contrast`, before decibels.
+
+    In each octave band (the lowest ends at ``fmin``, the top one runs to the last bin),
+    the mean of the highest and of the lowest ``quantile`` of the bins of each frame,
+    computed as librosa computes them. ``power_to_db(peak) - power_to_db(valley)`` is
+    librosa's contrast; its ``top_db`` floor is set by the loudest peak (or valley) of
+    the whole clip, so a clip analysed in blocks joins the blocks' peaks and valleys first.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_bins, n_frames)
+        Magnitude spectrogram.
+    freqs : ndarray of shape (n_bins,)
+        Centre frequency of each bin in Hz.
+
+    Returns
+    -------
+    peak, valley : ndarray of shape (n_bands + 1, n_frames), float64
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> S = np.random.default_rng(0).random((1025, 20), dtype=np.float32)
+    >>> peak, valley = contrast_bands(S, librosa.fft_frequencies(n_fft=2048), fmin=200.0,
+    ...                               n_bands=6)
+    >>> ours = librosa.power_to_db(peak) - librosa.power_to_db(valley)
+    >>> bool(np.array_equal(ours, librosa.feature.spectral_contrast(S=S)))
+    True
+    """
+    edges = np.concatenate([[0.0], fmin * 2.0 ** np.arange(n_bands + 1)])
+    peak = np.zeros((n_bands + 1, S.shape[1]))
+    valley = np.zeros_like(peak)
+    for k in range(n_bands + 1):
+        inside = np.flatnonzero((freqs >= edges[k]) & (freqs <= edges[k + 1]))
+        if inside.size == 0:
+            raise ValueError(
+                f"no FFT bin lies in the contrast band {edges[k]:g}-{edges[k + 1]:g} Hz; "
+                "raise n_fft or fmin"
+            )
+        # librosa's band: one bin below the octave (above the lowest), and every bin up
+        # to the Nyquist frequency for the top one; its size sets the quantile's count,
+        # and all but the top band leave their last bin out of the sort.
+        start = inside[0] - (k > 0)
+        stop = len(freqs) if k == n_bands else inside[-1] + 1
+        count = max(int(np.rint(quantile * (stop - start))), 1)
+        ordered = np.sort(S[start : stop if k == n_bands else stop - 1], axis=0)
+        valley[k] = np.mean(ordered[:count], axis=0)
+        peak[k] = np.mean(ordered[-count:], axis=0)
+    return peak, valley
+
+
 def zero_crossing_rate(y, *, frame_length, hop_length, threshold=1e-10):
     """:func:`librosa.feature.zero_crossing_rate` of ``y`` (centred frames), bit for bit.
 
@@ -203,14 +258,13 @@ def zero_crossing_rate(y, *, frame_length, hop_length, threshold=1e-10):
     return (counts / frame_length)[None]
 
 
-def estimate_tuning(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1,
-                    resolution=0.01, bins_per_octave=12):  # fmt: skip
+def estimate_tuning(P, *, sr, n_fft, resolution=0.01, bins_per_octave=12):
     """``librosa.estimate_tuning(S=P, sr=sr, bins_per_octave=bins_per_octave)``, exactly.
 
     librosa's pitch tracker (:func:`librosa.piptrack`) runs over the whole spectrogram and
-    then keeps the peaks between ``fmin`` and ``fmax``; the same arithmetic here runs on
-    those bins only, with the same precision at every step, so the same peaks and the
-    same tuning come out.
+    then keeps the peaks between 150 and 4000 Hz; the same arithmetic here runs on those
+    bins only (:func:`tuning_peaks`), with the same precision at every step, so the same
+    peaks and the same tuning (:func:`tuning_from_peaks`) come out.
 
     Parameters
     ----------
@@ -222,13 +276,33 @@ def estimate_tuning(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1,
     float
         Deviation from A440 in fractions of a bin.
     """
+    pitch, magnitude = tuning_peaks(P, sr=sr, n_fft=n_fft)
+    return tuning_from_peaks(pitch, magnitude, resolution=resolution,
+                             bins_per_octave=bins_per_octave)  # fmt: skip
+
+
+def tuning_peaks(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1):
+    """The voiced spectral peaks that librosa's tuning estimate reads, frame by frame.
+
+    Each frame's peaks depend on that frame alone, so the peaks of a spectrogram computed
+    in blocks of frames, joined, give the tuning of the whole spectrogram.
+
+    Parameters
+    ----------
+    P : ndarray of shape (1 + n_fft // 2, n_frames), float32
+        Power (or magnitude) spectrogram.
+
+    Returns
+    -------
+    pitch, magnitude : ndarray of shape (n_peaks,), float32
+        Frequency in Hz (parabolically interpolated) and height of each peak.
+    """
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     fmax = min(fmax, sr / 2)
     band = np.flatnonzero((fmin <= freqs) & (freqs < fmax))
     band = band[(band > 0) & (band < len(freqs) - 1)]  # both neighbours exist
     if band.size == 0:
-        return librosa.pitch_tuning(np.zeros(0), resolution=resolution,
-                                    bins_per_octave=bins_per_octave)  # fmt: skip
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
     lo, hi = band[0], band[-1] + 1
     x = P[lo - 1 : hi + 1]
     below, centre, above = x[:-2], x[1:-1], x[2:]
@@ -245,8 +319,25 @@ def estimate_tuning(P, *, sr, n_fft, fmin=150.0, fmax=4000.0, threshold=0.1,
     pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(np.float32)
     magnitude = centre[rows, cols] + skew[rows, cols]
     voiced = pitch > 0
-    floor = np.median(magnitude[voiced]) if voiced.any() else 0.0
-    return librosa.pitch_tuning(pitch[(magnitude >= floor) & voiced], resolution=resolution,
+    return pitch[voiced], magnitude[voiced]
+
+
+def tuning_from_peaks(pitch, magnitude, *, resolution=0.01, bins_per_octave=12):
+    """The tuning of :func:`librosa.pitch_tuning` over the peaks at least as high as their median.
+
+    Parameters
+    ----------
+    pitch, magnitude : ndarray of shape (n_peaks,)
+        The peaks of :func:`tuning_peaks`, of one spectrogram or of its blocks joined, in
+        any order.
+
+    Returns
+    -------
+    float
+        Deviation from A440 in fractions of a bin.
+    """
+    floor = np.median(magnitude) if magnitude.size else 0.0
+    return librosa.pitch_tuning(pitch[magnitude >= floor], resolution=resolution,
                                 bins_per_octave=bins_per_octave)  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import ClipTransformer
 from ._spectra import tempogram as fast_tempogram
+from ._stream import FromMels
 
 __all__ = ["TempoFeatures"]
 
@@ -106,8 +107,11 @@ class TempoFeatures(ClipTransformer):
             "tempo", "onset_strength_mean", "onset_strength_std", "onset_rate", "pulse_clarity",
         ] + [f"tempogram_ratio_{note}" for note in _RATIOS]  # fmt: skip
 
+    def _stream_plan(self):
+        return FromMels((_ONSET_N_FFT, self.hop_length, _ONSET_N_MELS, 0.0, None, 2.0))
+
     def _features_from(self, ctx):
-        y, sr, hop = ctx.y, self.sr, self.hop_length
+        sr, hop = self.sr, self.hop_length
         log_mel = ctx.log_mel(_ONSET_N_FFT, hop, _ONSET_N_MELS, 0.0, None)
         envelope = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=hop)
         tempogram = fast_tempogram(envelope, win_length=self.win_length)
@@ -123,7 +127,6 @@ class TempoFeatures(ClipTransformer):
             harmonics=list(_RATIOS.values()),
         )[:, 0]  # fmt: skip
         onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop)
-        summary = [
-            tempo, envelope.mean(), envelope.std(), len(onsets) * sr / len(y), pulse_clarity,
-        ]  # fmt: skip
+        onset_rate = len(onsets) * sr / ctx.n_samples
+        summary = [tempo, envelope.mean(), envelope.std(), onset_rate, pulse_clarity]
         return np.concatenate([summary, ratios])

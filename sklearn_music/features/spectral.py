@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import FrameTransformer
 from ._context import frame_count
-from ._spectra import spectral_moments, spectral_rolloff, zero_crossing_rate
+from ._spectra import contrast_bands, spectral_moments, spectral_rolloff, zero_crossing_rate
+from ._stream import FrameWise, FromMels
 
 __all__ = ["MelSpectrogram", "MFCC", "SpectralFeatures", "SPECTRAL_FEATURES"]
 
@@ -160,6 +161,10 @@ class MelSpectrogram(FrameTransformer):
                       self.power)  # fmt: skip
         return self._finish(mel)
 
+    def _stream_plan(self):
+        return FromMels((self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax,
+                         self.power))  # fmt: skip
+
     def _finish(self, mel):
         """Fix the frame count and convert to decibels, as the options ask."""
         if self.n_frames is not None:
@@ -277,6 +282,9 @@ class MFCC(FrameTransformer):
     def _feature_names(self):
         blocks = ["mfcc", "mfcc_delta", "mfcc_delta2"][: 1 + self.deltas]
         return [f"{block}_{i}" for block in blocks for i in range(self.n_mfcc)]
+
+    def _stream_plan(self):
+        return FromMels((self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax, 2.0))
 
     def _features_from(self, ctx):
         log_mel = ctx.log_mel(self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax)
@@ -413,7 +421,19 @@ class SpectralFeatures(FrameTransformer):
                 names.append(f"spectral_{feature}")
         return names
 
+    def _stream_plan(self):
+        return FrameWise(self.n_fft, self.hop_length, frames=self._frame_rows,
+                         finish=self._finish_rows)  # fmt: skip
+
     def _features_from(self, ctx):
+        return self._finish_rows(self._frame_rows(ctx))
+
+    def _frame_rows(self, ctx):
+        """The descriptors of each frame; ``contrast`` as its peak rows, then valley rows.
+
+        Each frame's values depend on the samples under it alone, so the rows of a clip's
+        blocks, joined, are the rows of the clip.
+        """
         y, sr, n_fft, hop = ctx.y, self.sr, self.n_fft, self.hop_length
         n = frame_count(len(y), hop)
         selected = self._selected()
@@ -426,11 +446,27 @@ class SpectralFeatures(FrameTransformer):
             "centroid": lambda: centroid,
             "bandwidth": lambda: bandwidth,
             "rolloff": lambda: spectral_rolloff(S, freqs, roll_percent=self.roll_percent),
-            "contrast": lambda: librosa.feature.spectral_contrast(
-                S=S, sr=sr, n_fft=n_fft, fmin=self.fmin, n_bands=self.n_bands
+            "contrast": lambda: np.concatenate(
+                contrast_bands(S, freqs, fmin=self.fmin, n_bands=self.n_bands)
             ),
             "flatness": lambda: librosa.feature.spectral_flatness(S=S, n_fft=n_fft),
             "zcr": lambda: zero_crossing_rate(y, frame_length=n_fft, hop_length=hop),
             "rms": lambda: librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop),
         }
         return np.concatenate([compute[f]()[:, :n] for f in selected])
+
+    def _finish_rows(self, rows):
+        """The output from the rows of :meth:`_frame_rows`: the contrast in decibels.
+
+        As :func:`librosa.feature.spectral_contrast`: peaks and valleys in dB, each
+        floored 80 dB below its loudest value in the clip, then subtracted.
+        """
+        selected = self._selected()
+        if "contrast" not in selected:
+            return rows
+        start = selected.index("contrast")  # every descriptor before it is one row
+        n_bands = self.n_bands + 1
+        peak = rows[start : start + n_bands]
+        valley = rows[start + n_bands : start + 2 * n_bands]
+        contrast = librosa.power_to_db(peak) - librosa.power_to_db(valley)
+        return np.concatenate([rows[:start], contrast, rows[start + 2 * n_bands :]])

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import ClipTransformer, FrameTransformer
 from ._context import frame_count
 from ._spectra import chroma_from_power
+from ._stream import FrameWise
 from .key_profiles import KEY_NAMES, PITCH_CLASSES, PROFILE_NAMES, key_profiles
 
 __all__ = ["Chroma", "KeyFeatures"]
@@ -129,6 +130,11 @@ class Chroma(FrameTransformer):
 
     def _feature_names(self):
         return [f"chroma_{pc}" for pc in PITCH_CLASSES]
+
+    def _stream_plan(self):
+        if self.kind != "stft":
+            return None  # the constant-Q transform of the whole clip
+        return FrameWise(self.n_fft, self.hop_length, tuning=self.tuning is None)
 
     def _features_from(self, ctx):
         return _chroma(

@@ -1,0 +1,312 @@
+"""Long recordings in bounded memory: a clip decoded, resampled and analysed in blocks.
+
+A clip analysed whole (:class:`~sklearn_music.features._context.ClipContext` over the
+decoded waveform) holds its samples and its STFT: per hour of audio at 22,050 Hz, about
+0.3 GB of float32 samples and 0.6 GB per STFT (2048-point, hop 512). Clips longer than
+:data:`STREAM_SECONDS` are analysed here instead, holding one block of frames at a time:
+
+- a file is read :data:`_READ_FRAMES` frames at a time, mixed to mono and resampled with
+  :class:`soxr.ResampleStream` at the quality of :func:`sklearn_music.load_audio`, whose
+  joined output is the whole-file resampling sample for sample;
+- every :data:`_BLOCK_FRAMES` frames, the samples those frames read (with the frames'
+  half-window before and after them) are analysed by one ``ClipContext``, shared by every
+  transformer that uses the same hop length, and only the block's own frames are kept.
+  The block's first sample is a frame boundary, so its frames are the clip's frames; at
+  the clip's first and last sample the block ends where the clip does, so the centred
+  frames are zero-padded (the zero-crossing rate edge-padded) exactly as for the whole clip.
+
+What each transformer keeps between blocks comes from its ``_stream_plan()``:
+
+- :class:`FrameWise`: frames that depend only on the samples under them (the spectral
+  descriptors; STFT chroma once the clip's tuning is known) are kept as they come;
+- :class:`FromMels`: features computed from the clip's mel spectrograms (MFCC,
+  mel spectrogram, tempo features) get the joined mel spectrograms, a small
+  (n_mels, n_frames) array each, and finish on them as on a whole clip (the decibel
+  floor, the deltas and the onset envelope look at the whole clip);
+- the tuning estimate of STFT chroma keeps each block's spectral peaks, a few floats per
+  frame, and is decided from all of them; the chroma then needs a second pass over the
+  clip;
+- ``None``: the transformer is given the whole decoded clip (CQT chroma, key features).
+
+So a streamed clip costs memory in proportion to its number of frames (the features it
+returns), not to its samples times the FFT size.
+"""
+
+import math
+import os
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from .._input import check_audio_file
+from ..exceptions import AudioError
+from ..io import load_audio
+from ._context import ClipContext, frame_count, mel_key, tuning_key
+from ._spectra import tuning_from_peaks, tuning_peaks
+
+__all__ = ["STREAM_SECONDS", "FrameWise", "FromMels", "analyse_in_blocks", "is_long"]
+
+#: Clips longer than this many seconds are analysed in blocks.
+STREAM_SECONDS = 600.0
+_BLOCK_FRAMES = 2048  # frames per block: 8 MB per 2048-point STFT block
+_READ_FRAMES = 1 << 18  # frames decoded at a time (6 s at 44.1 kHz)
+
+
+class FrameWise:
+    """A transformer whose frames depend only on the samples they cover.
+
+    Parameters
+    ----------
+    n_fft : int
+        Samples each frame covers, centred on the frame (frames are ``hop_length`` apart).
+    hop_length : int
+    frames : callable or None, default=None
+        ``frames(ctx)``: the frames of the clip of a :class:`ClipContext`, as an array of
+        shape (n_rows, n_frames); None means the transformer's ``_features_from``.
+    finish : callable or None, default=None
+        ``finish(frames)``: the output from the frames of the whole clip, joined; None
+        returns them as they are.
+    tuning : bool, default=False
+        Whether the frames read the clip's tuning (:meth:`ClipContext.tuning` with
+        ``n_fft`` and ``hop_length``), which is then estimated over the whole clip first.
+    """
+
+    def __init__(self, n_fft, hop_length, *, frames=None, finish=None, tuning=False):
+        self.n_fft, self.hop_length = n_fft, hop_length
+        self.frames, self.finish, self.tuning = frames, finish, tuning
+
+
+class FromMels:
+    """A transformer that reads only mel spectrograms of the clip, and its length.
+
+    Parameters
+    ----------
+    *mels : tuple
+        ``(n_fft, hop_length, n_mels, fmin, fmax, power)`` of each mel spectrogram read:
+        the arguments of :meth:`ClipContext.mel`.
+    """
+
+    def __init__(self, *mels):
+        self.mels = mels
+
+
+def is_long(source, sr):
+    """Whether the clip (a path or a waveform at ``sr``) is longer than :data:`STREAM_SECONDS`.
+
+    A file that cannot be inspected is not long: decoding it whole reports the problem.
+    """
+    if isinstance(source, np.ndarray):
+        return len(source) > STREAM_SECONDS * sr
+    try:
+        info = sf.info(os.fspath(source))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return False
+    return info.frames > STREAM_SECONDS * info.samplerate
+
+
+def analyse_in_blocks(source, transformers, sr):
+    """The features of one long clip for each transformer (all at ``sr``), block by block.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or ndarray
+        An audio file, or a waveform at ``sr``.
+    transformers : list of AudioFeatureTransformer
+    sr : int
+
+    Returns
+    -------
+    list of ndarray
+        What each transformer's ``_features_from`` returns for the whole clip.
+    """
+    plans = [t._stream_plan() for t in transformers]
+    mels = {}
+    tunings = {}
+    first, second = [], []  # consumers of the first pass and of the one after the tuning
+    frames = {}
+    for j, (transformer, plan) in enumerate(zip(transformers, plans)):
+        if isinstance(plan, FromMels):
+            for args in plan.mels:
+                key = mel_key(sr, *args)
+                if key not in mels:
+                    mels[key] = _MelFrames(args)
+                    first.append(mels[key])
+        elif isinstance(plan, FrameWise):
+            frames[j] = _Frames(transformer, plan)
+            key = tuning_key(plan.n_fft, plan.hop_length)
+            if plan.tuning and key not in tunings:
+                tunings[key] = _TuningPeaks(plan.n_fft, plan.hop_length)
+                first.append(tunings[key])
+            (second if plan.tuning else first).append(frames[j])
+    n_samples = _run(source, sr, first, known={}) if first else None
+    if second:
+        known = {key: peaks.result() for key, peaks in tunings.items()}
+        n_samples = _run(source, sr, second, known=known)
+    joined = ClipContext(None, sr, n_samples=n_samples,
+                         analyses={key: consumer.result() for key, consumer in mels.items()})  # fmt: skip
+    whole = None
+    out = []
+    for j, (transformer, plan) in enumerate(zip(transformers, plans)):
+        if isinstance(plan, FromMels):
+            out.append(transformer._features_from(joined))
+        elif isinstance(plan, FrameWise):
+            out.append(frames[j].result())
+        else:
+            if whole is None:
+                y = source if isinstance(source, np.ndarray) else load_audio(source, sr=sr)[0]
+                whole = ClipContext(y, sr)
+            out.append(transformer._features_from(whole))
+    return out
+
+
+# --- what is kept of each block --------------------------------------------------------------
+
+
+class _Frames:
+    """The frames of a :class:`FrameWise` transformer, block after block."""
+
+    def __init__(self, transformer, plan):
+        self.frames = plan.frames or transformer._features_from
+        self.finish = plan.finish
+        self.n_fft, self.hop_length = plan.n_fft, plan.hop_length
+        self.parts = []
+
+    def take(self, ctx, start, stop):
+        self.parts.append(np.array(self.frames(ctx)[:, start:stop]))
+
+    def result(self):
+        frames = np.concatenate(self.parts, axis=1)
+        return frames if self.finish is None else self.finish(frames)
+
+
+class _MelFrames:
+    """The frames of one mel spectrogram, block after block."""
+
+    def __init__(self, args):
+        self.args = args
+        self.n_fft, self.hop_length = args[0], args[1]
+        self.parts = []
+
+    def take(self, ctx, start, stop):
+        self.parts.append(np.array(ctx.mel(*self.args)[:, start:stop]))
+
+    def result(self):
+        return np.concatenate(self.parts, axis=1)
+
+
+class _TuningPeaks:
+    """The spectral peaks of the tuning estimate, block after block."""
+
+    def __init__(self, n_fft, hop_length):
+        self.n_fft, self.hop_length = n_fft, hop_length
+        self.pitches, self.magnitudes = [], []
+
+    def take(self, ctx, start, stop):
+        P = ctx.spectrogram(self.n_fft, self.hop_length)
+        # The FFT size read off the spectrogram's height, as ClipContext.tuning does.
+        pitch, magnitude = tuning_peaks(P[:, start:stop], sr=ctx.sr, n_fft=2 * (P.shape[0] - 1))
+        self.pitches.append(pitch)
+        self.magnitudes.append(magnitude)
+
+    def result(self):
+        return tuning_from_peaks(np.concatenate(self.pitches), np.concatenate(self.magnitudes))
+
+
+# --- blocks of frames over a stream of samples -----------------------------------------------
+
+
+class _Grid:
+    """Consumers with one hop length, fed blocks of frames through a shared ClipContext."""
+
+    def __init__(self, sr, hop_length, consumers, known):
+        self.sr, self.hop, self.consumers, self.known = sr, hop_length, consumers, known
+        halves = [c.n_fft // 2 for c in consumers]
+        self.right = max(c.n_fft - c.n_fft // 2 for c in consumers)  # samples after a centre
+        self.margin = -(-max(halves) // hop_length)  # frames of samples before a centre
+        self.next = 0  # the first frame not analysed yet
+
+    def first_needed(self):
+        """The first sample the next block reads (a frame boundary)."""
+        return max(0, (self.next - self.margin) * self.hop)
+
+    def advance(self, buffer, offset, end, eof):
+        """Analyse the blocks that the samples ``buffer`` (from sample ``offset``) allow."""
+        while True:
+            if eof:
+                last = frame_count(end, self.hop)
+            else:
+                last = (end - self.right) // self.hop + 1 if end >= self.right else 0
+            if last <= self.next or (not eof and last - self.next < _BLOCK_FRAMES):
+                return
+            stop = min(last, self.next + _BLOCK_FRAMES)
+            a = self.first_needed()
+            b = (stop - 1) * self.hop + self.right
+            if eof:
+                b = min(b, end)  # ends where the clip does: padded as the whole clip is
+            ctx = ClipContext(buffer[a - offset : b - offset], self.sr, analyses=self.known)
+            first = a // self.hop
+            for consumer in self.consumers:
+                consumer.take(ctx, self.next - first, stop - first)
+            self.next = stop
+
+
+def _run(source, sr, consumers, known):
+    """Feed the clip through the consumers in blocks; its length in samples at ``sr``."""
+    by_hop = {}
+    for consumer in consumers:
+        by_hop.setdefault(consumer.hop_length, []).append(consumer)
+    grids = [_Grid(sr, hop, group, known) for hop, group in by_hop.items()]
+    buffer, offset, end = np.zeros(0, np.float32), 0, 0
+    chunks = _array_chunks(source) if isinstance(source, np.ndarray) else _file_chunks(source, sr)
+    for chunk in chunks:
+        buffer = np.concatenate([buffer, chunk])
+        end += len(chunk)
+        for grid in grids:
+            grid.advance(buffer, offset, end, eof=False)
+        keep = min(grid.first_needed() for grid in grids)
+        buffer, offset = buffer[keep - offset :], keep
+    for grid in grids:
+        grid.advance(buffer, offset, end, eof=True)
+    return end
+
+
+def _array_chunks(y):
+    for start in range(0, len(y), _READ_FRAMES):
+        yield y[start : start + _READ_FRAMES]
+
+
+def _file_chunks(path, sr):
+    """The samples of a file at ``sr``, as :func:`~sklearn_music.load_audio` gives them.
+
+    Decoded, mixed to mono and resampled a chunk at a time; the last chunk is cropped or
+    zero-padded so that the clip has ``ceil(n_frames * sr / native_sr)`` samples, as a
+    whole-file resampling has.
+    """
+    path = os.fspath(path)
+    check_audio_file(path)
+    n_read = n_out = 0
+    try:
+        with sf.SoundFile(path) as f:
+            native_sr = f.samplerate
+            stream = None if native_sr == sr else soxr.ResampleStream(
+                native_sr, sr, 1, dtype="float32", quality="HQ")  # fmt: skip
+            while True:
+                block = f.read(frames=_READ_FRAMES, dtype="float32", always_2d=True)
+                if not np.all(np.isfinite(block)):
+                    raise AudioError("file holds NaN or infinite samples", path)
+                last = len(block) < _READ_FRAMES
+                n_read += len(block)
+                y = block.T[0] if block.shape[1] == 1 else block.T.mean(axis=0)
+                y = np.ascontiguousarray(y) if stream is None else stream.resample_chunk(y, last=last)
+                if last and stream is not None:
+                    size = math.ceil(n_read * sr / native_sr) - n_out
+                    y = y[:size] if len(y) >= size else np.pad(y, (0, size - len(y)))
+                n_out += len(y)
+                yield y
+                if last:
+                    return
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioError(f"cannot decode audio ({exc})", path) from exc
