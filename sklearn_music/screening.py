@@ -97,7 +97,8 @@ def screen_audio(X, y=None, *, groups=None, on_error="skip", sr=None, n_jobs=Non
     AudioError
         With ``on_error="raise"``: the first clip that cannot be used, named.
     ValueError
-        X is not a collection of paths or waveforms, or X, y and groups differ in length.
+        X holds no clips or is not a collection of paths or waveforms, or X, y and groups
+        differ in length.
 
     See Also
     --------
@@ -126,6 +127,8 @@ def screen_audio(X, y=None, *, groups=None, on_error="skip", sr=None, n_jobs=Non
     ['file is empty (0 bytes)']
     """
     check_consistent_length(X, y, groups)
+    if _len(X) == 0:
+        raise ValueError("Found array with 0 sample(s): X holds no clips")
     paths = path_list(X) if is_path_list(X) else None
     if paths is not None:
         problems = Parallel(n_jobs=n_jobs, return_as="generator")(

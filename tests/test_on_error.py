@@ -152,6 +152,8 @@ def test_bad_arguments_are_named(mixed):
         screen_audio(mixed["paths"], mixed["labels"][:3])
     with pytest.raises(ValueError, match="mixes file paths and waveforms"):
         screen_audio([mixed["paths"][0], np.zeros(10)])
+    with pytest.raises(ValueError, match="no clips"):
+        screen_audio([])
 
 
 def test_waveforms_in_memory_are_checked():
