@@ -172,11 +172,10 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, on_error="raise",
                                                 shape=(n_clips, *first.shape))  # fmt: skip
                 out[[d["index"] for d in state["dropped"]]] = np.nan
                 state["feature_names"] = _feature_names(transformer)
-            if out is not None:
+            state["done"] = start + len(chunk)
+            if out is not None:  # a record needs its file: none before the first rows
                 _write(out, start, len(chunk), rows)
                 out.flush()
-            state["done"] = start + len(chunk)
-            if out is not None:  # a record needs its file: no record before the first rows
                 with atomic_path(record) as tmp, open(tmp, "w") as f:
                     json.dump(state, f)
             bar.update(len(chunk))
