@@ -10,6 +10,7 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 ``callbacks__print_log__floatfmt``, ...) work as in any skorch net.
 """
 
+import hashlib
 import inspect
 import os
 from contextlib import contextmanager, nullcontext
@@ -34,7 +35,8 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from ._frames import stack_frames
-from .callbacks import ValidationScore, accuracy_from_logits, roc_auc_from_logits
+from .callbacks import (TrainingCheckpoint, ValidationScore, accuracy_from_logits,
+                        roc_auc_from_logits)
 from .models import ARCHITECTURES
 from .models._data import BLOCK, ClipDataset, band_statistics, chunk, frame_lengths, normalise
 from .models.augment import SpecAugment
@@ -78,6 +80,36 @@ def _torch_threads(n_jobs):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+# Parameters that change where or how visibly training runs, not what it learns: a
+# checkpoint resumes with other values of them (n_jobs and device change the rounding of
+# floating-point sums, so bit-identical results need the same ones).
+_RESUMABLE_WITH_OTHER = {"checkpoint_dir", "device", "n_jobs", "verbose", "callbacks"}
+
+
+def _digest(*arrays):
+    """SHA-256 of arrays' dtypes, shapes and values."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(repr(a.tolist()).encode() if a.dtype.hasobject else a)
+    return digest.hexdigest()
+
+
+def _describe(value):
+    """A parameter value as text that is equal for equal settings."""
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, (np.random.RandomState, np.random.Generator)):
+        return type(value).__name__  # its state moves on; a checkpoint keeps the seed
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return repr(int(value))
+    if isinstance(value, Real):
+        return repr(float(value))
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
 
 
 def _accepts(cls, name):
@@ -127,6 +159,7 @@ class _SpectrogramNet:
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     # skorch machinery that is part of the design here rather than a parameter.
@@ -150,7 +183,7 @@ class _SpectrogramNet:
                  reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
                  chunk_frames=None,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
-                 **kwargs):
+                 checkpoint_dir=None, **kwargs):
         self.architecture = architecture
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -174,6 +207,7 @@ class _SpectrogramNet:
         self.callbacks = callbacks
         self.verbose = verbose
         self.random_state = random_state
+        self.checkpoint_dir = checkpoint_dir
         # skorch's prefixed parameters (module__width, optimizer__momentum, ...),
         # checked by skorch when the net is initialised in fit.
         self._params_to_validate = set(kwargs)
@@ -298,8 +332,15 @@ class _SpectrogramNet:
             raise ValueError(f"{type(self).__name__} needs at least 2 clips to train, got 1 "
                              "sample")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        checkpoint = None
+        if not warm and self.checkpoint_dir is not None:
+            checkpoint = self._checkpoint(X, y, seed).load()
+            seed = checkpoint.seed  # a resumed run keeps its validation split
         train, valid = self._validation_split(y, seed)
-        if not warm:
+        saved = {} if checkpoint is None else checkpoint.saved_attributes()
+        for name, value in saved.items():  # the normalisation the interrupted run learned
+            setattr(self, name, value)
+        if not warm and not saved:
             self.band_mean_, self.band_scale_ = band_statistics(X, train)
             self.chunk_frames_ = int(self.chunk_frames or lengths[train].min())
         self.validation_indices_ = valid
@@ -315,9 +356,40 @@ class _SpectrogramNet:
                 self.initialize_callbacks()
             else:
                 self.initialize()
-            NeuralNet.partial_fit(self, data, None)
+            if checkpoint is None:
+                NeuralNet.partial_fit(self, data, None)
+            else:
+                self._train_with_checkpoint(data, checkpoint)
             self._after_training(X[valid], lengths[valid], y[valid])
         return self
+
+    def _checkpoint(self, X, y, seed):
+        """The checkpoint of this run in ``checkpoint_dir``, named by its estimator,
+        parameters and data."""
+        folder = os.fspath(self.checkpoint_dir)
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise ValueError(f"checkpoint_dir must be a folder, got the file {folder!r}")
+        fingerprint = {"estimator": type(self).__qualname__, "X": _digest(X),
+                       "y": _digest(y, np.asarray(self.classes_))}
+        for name, value in self.get_params(deep=False).items():
+            if name not in _RESUMABLE_WITH_OTHER and not name.startswith("callbacks__"):
+                fingerprint[name] = _describe(value)
+        return TrainingCheckpoint(folder, fingerprint, seed,
+                                  attributes=("band_mean_", "band_scale_", "chunk_frames_"))
+
+    def _train_with_checkpoint(self, data, checkpoint):
+        """Train the epochs the checkpoint lacks, saving it after each (last of all
+        callbacks); a finished checkpoint only restores the final state."""
+        epochs = self.max_epochs - checkpoint.epochs_done
+        if checkpoint.state_ is not None:
+            checkpoint.restore(self)
+            if checkpoint.finished:
+                return
+        self.callbacks_.append(("training_checkpoint", checkpoint))
+        try:
+            NeuralNet.partial_fit(self, data, None, epochs=epochs)
+        finally:  # a fitted model carries no reference to the folder
+            self.callbacks_ = [item for item in self.callbacks_ if item[1] is not checkpoint]
 
     def _after_training(self, X_valid, lengths_valid, y_valid):
         """Hook for what needs the trained network and the validation clips."""
@@ -515,7 +587,18 @@ default="resnet"
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the validation split, the crops, shuffling, dropout and
         augmentation; with an int, fitting twice on the CPU gives identical predictions.
-        PyTorch's global random state is left as it was."""
+        PyTorch's global random state is left as it was.
+    checkpoint_dir : str, path-like or None, default=None
+        Folder where ``fit`` saves the whole training state after every epoch, in
+        ``checkpoint.pt``, replaced atomically: weights, optimizer, learning-rate
+        schedule, early stopping, history, normalisation, seed and random states. A
+        later ``fit`` with the same folder, data and parameters resumes after the last
+        saved epoch (after a finished run it trains no further), ending with the same
+        weights as an uninterrupted run with the same ``device`` and ``n_jobs``. A
+        checkpoint of other data, another estimator or other parameters (all but
+        ``checkpoint_dir``, ``device``, ``n_jobs``, ``verbose`` and ``callbacks``) is a
+        ValueError, and is left as it is. ``partial_fit`` on a fitted model neither
+        reads nor writes checkpoints. None saves nothing."""
 
 _PREFIXED_PARAMETERS = """
     **kwargs
@@ -744,7 +827,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
                  reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
                  chunk_frames=None,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
-                 random_state=None, **kwargs):
+                 random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
@@ -752,7 +835,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             lr_schedule=lr_schedule, augment=augment, reverb=reverb, gain_db=gain_db,
             time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
             device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
-            random_state=random_state, **kwargs,
+            random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )
         self.threshold = threshold
 
