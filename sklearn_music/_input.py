@@ -9,7 +9,7 @@ from sklearn.utils import check_array
 
 from .exceptions import AudioError
 
-__all__ = ["as_waveforms", "check_audio_file", "is_path_list", "path_list"]
+__all__ = ["as_waveforms", "check_audio_file", "is_path_list", "path_list", "waveform_problem"]
 
 
 def check_audio_file(path):
@@ -135,8 +135,16 @@ def as_waveforms(X, *, sr, n_jobs=None):
             raise
         waves = list(X)
     for i, w in enumerate(waves):
-        if w.size == 0:
-            raise AudioError(f"waveform {i} has no samples")
-        if not np.all(np.isfinite(w)):
-            raise AudioError(f"waveform {i} holds NaN or infinite samples")
+        problem = waveform_problem(w, i)
+        if problem is not None:
+            raise problem
     return waves
+
+
+def waveform_problem(w, i):
+    """The AudioError of waveform ``w`` (clip ``i``) if it is empty or not finite, or None."""
+    if w.size == 0:
+        return AudioError(f"waveform {i} has no samples")
+    if not np.all(np.isfinite(w)):
+        return AudioError(f"waveform {i} holds NaN or infinite samples")
+    return None

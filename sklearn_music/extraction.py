@@ -11,9 +11,9 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_path
-from ._input import is_path_list, path_list
+from ._input import is_path_list, path_list, waveform_problem
 from .exceptions import AudioError
-from .screening import check_on_error, dropped_table, waveform_problem, warn_dropped
+from .screening import check_on_error, dropped_table, warn_dropped
 
 __all__ = ["extract_to_disk", "load_extracted"]
 

@@ -16,7 +16,7 @@ from joblib import Parallel, delayed
 from sklearn.utils import Bunch, _safe_indexing, check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._input import _check_clip, _is_ragged, is_path_list, path_list
+from ._input import _check_clip, _is_ragged, is_path_list, path_list, waveform_problem
 from .exceptions import AudioError, SkippedClipsWarning
 
 __all__ = ["screen_audio"]
@@ -183,15 +183,6 @@ def _waveform_items(X):
         return [_check_clip(item, i) for i, item in enumerate(X)]
     return list(check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False,
                             ensure_min_features=0))  # fmt: skip
-
-
-def waveform_problem(w, i):
-    """The AudioError of waveform ``w`` (clip ``i``) if it is empty or not finite, or None."""
-    if w.size == 0:
-        return AudioError(f"waveform {i} has no samples")
-    if not np.all(np.isfinite(w)):
-        return AudioError(f"waveform {i} holds NaN or infinite samples")
-    return None
 
 
 def dropped_table(rows):
