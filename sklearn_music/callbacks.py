@@ -89,13 +89,14 @@ class TrainingCheckpoint(Callback):
     run: the network's weights, the optimizer's and criterion's state, the state of
     skorch's :class:`~skorch.callbacks.LRScheduler`,
     :class:`~skorch.callbacks.EarlyStopping` and scoring callbacks (best scores), the
-    history, the fitted
-    ``attributes`` the net names, the run's seed and the random states of PyTorch (CPU,
-    and CUDA when training there) and NumPy. A run killed at any moment leaves the
-    checkpoint of its last complete epoch, or none; temporary files are never read.
+    history, the fitted ``attributes`` the net names, the run's seed and the random
+    states of PyTorch (CPU, and CUDA when training there) and NumPy. A run killed at any
+    moment leaves the checkpoint of its last complete epoch, or none; temporary files
+    are never read.
 
-    :meth:`load` reads the checkpoint of the same run, identified by ``fingerprint``; the
-    net restores the fitted attributes and the seed before it builds its data, and the
+    Call :meth:`load` before training: it reads the checkpoint of the same run,
+    identified by ``fingerprint``. The net restores the fitted attributes and the seed
+    (:attr:`seed_`) before it builds its data, and the
     weights, optimizer and history (:meth:`restore`) before training begins; the rest
     is restored on ``on_train_begin``, after the other callbacks have set up, so the
     remaining epochs run exactly as they would have without the interruption. When
@@ -114,8 +115,7 @@ class TrainingCheckpoint(Callback):
         another fingerprint is never resumed: :meth:`load` raises ValueError naming
         the entries that differ.
     seed : int
-        The run's seed, saved with the checkpoint; :meth:`load` replaces it with the
-        saved one.
+        The seed of a new run, saved with the checkpoint.
     attributes : tuple of str, default=()
         Fitted attributes of the net (arrays or numbers) to save and restore.
 
@@ -123,6 +123,10 @@ class TrainingCheckpoint(Callback):
     ----------
     state_ : dict or None
         The checkpoint :meth:`load` read, until it is restored; None when there is none.
+    seed_ : int
+        The run's seed: the saved one when resuming, else ``seed``.
+    saved_epochs_ : int
+        Epochs in the checkpoint on disk.
 
     Examples
     --------
@@ -159,6 +163,7 @@ class TrainingCheckpoint(Callback):
             another run (other data, parameters or estimator).
         """
         self.state_ = None
+        self.seed_ = self.seed
         self.saved_epochs_ = 0
         if not os.path.exists(self.path):
             return self
@@ -180,7 +185,7 @@ class TrainingCheckpoint(Callback):
                 "it, or use another checkpoint_dir (or delete the file) to train from scratch."
             )
         self.state_ = state
-        self.seed = state["seed"]
+        self.seed_ = state["seed"]
         self.saved_epochs_ = state["epoch"]
         return self
 
@@ -223,7 +228,7 @@ class TrainingCheckpoint(Callback):
             "format": _FORMAT,
             "version": _VERSION,
             "fingerprint": dict(self.fingerprint),
-            "seed": int(self.seed),
+            "seed": int(self.seed_),
             "epoch": len(net.history),
             "finished": finished,
             "module": net.module_.state_dict(),

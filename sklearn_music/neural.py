@@ -335,7 +335,7 @@ class _SpectrogramNet:
         checkpoint = None
         if not warm and self.checkpoint_dir is not None:
             checkpoint = self._checkpoint(X, y, seed).load()
-            seed = checkpoint.seed  # a resumed run keeps its validation split
+            seed = checkpoint.seed_  # a resumed run keeps its validation split
         train, valid = self._validation_split(y, seed)
         saved = {} if checkpoint is None else checkpoint.saved_attributes()
         for name, value in saved.items():  # the normalisation the interrupted run learned
