@@ -21,7 +21,7 @@ from importlib.util import find_spec
 import mido
 import numpy as np
 import soundfile as sf
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 
 from ..io import _resample, fix_length
 
@@ -284,9 +284,10 @@ def sounding(notes, soundfont=None):
     # softest first, so that no probe follows a much louder one
     new = sorted(set(notes) - set(known), key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
     if new:
-        # Each probe is 0.1 s of the note, then an empty clip that measures how much of its
-        # tail (SoundFonts send to the reverb themselves) reaches the next slot; a note
-        # sounds when its clip is well above what the tail before it leaves there.
+        # Each probe is 0.1 s of the note in a 0.3 s slot. The last 0.1 s of the slot holds
+        # only the tail of its effects (SoundFonts send to the reverb themselves), still
+        # decaying, so it bounds what reaches the next probe; a note sounds when its clip
+        # is well above the tail before it.
         clips = []
         for program, pitch, velocity in new:
             channel = 9 if program is None else 0
@@ -295,17 +296,16 @@ def sounding(notes, soundfont=None):
             clips.append(clip + [
                 (0.0, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
             ])
-            clips.append([])
         clip_ticks, slot_ticks = 3 * _BLOCK_TICKS, 9 * _BLOCK_TICKS  # 0.1 s, 0.3 s
         frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), path)
-        peaks = []
-        for k in range(len(clips)):
-            start = k * slot_ticks * rate // TICKS_PER_SECOND
-            stop = start + clip_ticks * rate // TICKS_PER_SECOND
-            peaks.append(int(np.abs(frames[start:stop].astype(np.int32)).max(initial=0)))
-        tails = [0] + peaks[1::2]
+        size = clip_ticks * rate // TICKS_PER_SECOND
+        tail = 0
         for k, note in enumerate(new):
-            known[note] = peaks[2 * k] > 2 * tails[k] + 1
+            start = k * slot_ticks * rate // TICKS_PER_SECOND
+            end = start + slot_ticks * rate // TICKS_PER_SECOND
+            peak = int(np.abs(frames[start : start + size].astype(np.int32)).max(initial=0))
+            known[note] = peak > 2 * tail + 1
+            tail = int(np.abs(frames[end - size : end].astype(np.int32)).max(initial=0))
     return np.array([known[n] for n in notes], dtype=bool)
 
 
@@ -314,11 +314,12 @@ def _normalize(y, peak):
     return y * np.float32(peak / top) if top > 0 else y
 
 
-def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths):
-    """Render clips through one MIDI file; return them as arrays, or write them to paths."""
+def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths, out=None):
+    """Render clips through one MIDI file; fill ``out`` (or a new array), or write to paths."""
     frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), soundfont_path)
     n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
-    out = []
+    if out is None and paths is None:
+        out = np.empty((len(clips), n_out), np.float32)
     for k in range(len(clips)):
         start = k * slot_ticks * rate // TICKS_PER_SECOND
         stop = start + clip_ticks * rate // TICKS_PER_SECOND
@@ -329,7 +330,7 @@ def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths
         if peak is not None:
             y = _normalize(y, peak)
         if paths is None:
-            out.append(y)
+            out[k] = y
         else:
             sf.write(paths[k], y, sr, subtype="PCM_16")
     return out
@@ -379,16 +380,20 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     slot_ticks = clip_ticks + int(round(gap * TICKS_PER_SECOND))
     slot_ticks = -(-slot_ticks // _BLOCK_TICKS) * _BLOCK_TICKS
     per_chunk = max(1, int(_CHUNK_SECONDS * TICKS_PER_SECOND // slot_ticks))
-    chunks = range(0, len(clips), per_chunk)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_render_chunk)(
-            clips[i : i + per_chunk], path, slot_ticks, clip_ticks, sr, peak,
-            None if paths is None else paths[i : i + per_chunk],
-        )
-        for i in chunks
-    )
-    if paths is not None:
-        return None
+    starts = range(0, len(clips), per_chunk)
     n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
-    waves = [y for chunk in results for y in chunk]
-    return np.stack(waves) if waves else np.zeros((0, n_out), np.float32)
+    out = np.empty((len(clips), n_out), np.float32) if paths is None else None
+
+    def args(i):
+        return (clips[i : i + per_chunk], path, slot_ticks, clip_ticks, sr, peak,
+                None if paths is None else paths[i : i + per_chunk])
+
+    if effective_n_jobs(n_jobs) == 1 or len(starts) == 1:
+        for i in starts:  # in this process: each chunk is written straight into the result
+            _render_chunk(*args(i), out=None if out is None else out[i : i + per_chunk])
+    else:
+        results = Parallel(n_jobs=n_jobs)(delayed(_render_chunk)(*args(i)) for i in starts)
+        if out is not None:
+            for i, y in zip(starts, results):
+                out[i : i + per_chunk] = y
+    return out
