@@ -11,6 +11,7 @@ from sklearn_music import ChordEstimator, KeyEstimator, TempoEstimator
 from sklearn_music.datasets import load_gtzan
 from sklearn_music.features.key_profiles import KEY_NAMES, PITCH_CLASSES
 from sklearn_music.metrics import chord_score, mirex_key_score, tempo_accuracy1, tempo_accuracy2
+from sklearn_music.mir._harmony import CHORD_PROFILE, triad_histogram
 from sklearn_music.mir.chords import CHORD_LABELS
 
 SR = 22050
@@ -72,6 +73,39 @@ def test_decision_function_ranks_keys():
     assert KEY_NAMES[int(np.argmax(scores))] == "E minor"
 
 
+def _triads(tonic, steps, seconds=0.8):
+    """Bass-less triads around middle C: (root offset from tonic, intervals) each, twice."""
+    y = np.concatenate(
+        [sum(tone(C4 * 2 ** (((tonic + r + i) % 12) / 12), seconds) for i in q) for r, q in steps]
+        * 2
+    )
+    return (0.3 * y / np.abs(y).max()).astype(np.float32)
+
+
+def test_harmony_tells_a_minor_key_from_its_relative_major():
+    # i-VI-III-V (Am F C E in A minor) holds more C and E than A: Temperley's pitch-class
+    # profiles alone call it the relative major; its E major dominant says A minor.
+    minor, major = (0, 3, 7), (0, 4, 7)
+    steps = [(0, minor), (8, major), (3, major), (7, major)]
+    X = [_triads(t, steps) for t in (0, 6, 9)]
+    expected = [key_name(t, True) for t in (0, 6, 9)]
+    pitch_classes_only = KeyEstimator(profile="temperley", harmony=0.0).predict(X)
+    assert list(pitch_classes_only) == [key_name(t + 3, False) for t in (0, 6, 9)]
+    assert list(KeyEstimator(profile="temperley").predict(X)) == expected
+
+
+def test_triad_histogram_weighs_chords_by_duration_and_loudness():
+    c_major, a_minor = np.zeros(12), np.zeros(12)
+    c_major[[0, 4, 7]] = 1.0
+    a_minor[[9, 0, 4]] = 1.0
+    chroma = np.column_stack([c_major] * 30 + [a_minor] * 10 + [np.zeros(12)] * 20)
+    histogram = triad_histogram(chroma, frame_rate=10.0)
+    assert histogram.sum() == pytest.approx(1.0)
+    assert CHORD_LABELS[int(np.argmax(histogram))] == "C:maj"
+    assert histogram[CHORD_LABELS.index("A:min")] > 2 * np.sort(histogram)[-3]
+    np.testing.assert_allclose(triad_histogram(np.zeros((12, 5)), frame_rate=10.0), 1 / 24)
+
+
 def _power_chords(tonic, seconds=0.6):
     """Tonic and fifth only, over a tonic bass: no third, so no mode from the chord."""
     y = np.concatenate([chord(tonic, (0, 7), seconds), chord(tonic + 5, (0, 7), seconds)] * 2)
@@ -88,6 +122,7 @@ def test_fit_learns_profiles_from_labelled_clips():
     test = [_power_chords(t) for t in (1, 5, 9)]
     assert fitted.n_labelled_ == 6
     assert fitted.profiles_.shape == (2, 12)
+    assert fitted.chord_profiles_.shape == (2, 24)
     assert list(fitted.predict(test)) == [key_name(t, True) for t in (1, 5, 9)]
     assert list(template.predict(test)) != list(fitted.predict(test))
 
@@ -97,6 +132,7 @@ def test_fit_without_labels_keeps_the_template():
     assert est.n_labelled_ == 0
     assert list(est.classes_) == list(KEY_NAMES)
     assert est.profiles_[0, 0] == pytest.approx(6.35)
+    np.testing.assert_array_equal(est.chord_profiles_, CHORD_PROFILE)
 
 
 def test_fit_accepts_key_indices_and_unknown_keys():

@@ -1,4 +1,4 @@
-"""Global key estimation: chroma of the harmonic part matched against 24 key profiles."""
+"""Global key estimation: pitch-class profiles and chord profiles of the 24 keys."""
 
 from numbers import Integral, Real
 
@@ -12,8 +12,11 @@ from ..features.key_profiles import KEY_NAMES, key_profiles
 from ..metrics import _parse_key
 from ._chroma import CHROMA_KINDS, chroma_frames
 from ._clips import check_clips
+from ._harmony import CHORD_PROFILE, rotate_chords, triad_histogram
 
 __all__ = ["KeyEstimator", "TRIAD_PROFILE"]
+
+_HOP_LENGTH = 512
 
 
 def _triad_profile(third, scale, borrowed=()):
@@ -62,6 +65,12 @@ def _key_templates(profiles):
     return _unit(np.array(rolled))
 
 
+def _chord_key_templates(chord_profiles):
+    """(24, 24) unit chord templates in KEY_NAMES order from (2, 24) profiles in C."""
+    rolled = [rotate_chords(chord_profiles[mode], tonic) for mode in (0, 1) for tonic in range(12)]
+    return _unit(np.array(rolled))
+
+
 def _key_index(label):
     """Index into KEY_NAMES of a key label (a name or a whole number 0-23); -1 for unknown."""
     if isinstance(label, Real) and float(label).is_integer():
@@ -79,12 +88,21 @@ def _key_index(label):
 class KeyEstimator(ClassifierMixin, BaseEstimator):
     """Global key of each clip, one of the 24 major and minor keys.
 
-    The chroma of the harmonic part of the clip (tuning estimated, percussion removed by
-    median-filtering HPSS) is averaged over time and correlated with a profile of each key;
-    the best-correlated key wins (Krumhansl-Schmuckler key finding). Without labels the
-    profiles are templates (``profile``); ``fit`` with labels learns a major and a minor
-    profile from the labelled clips, each clip rotated to C so that every clip teaches its
-    mode's profile whatever its key, shrunk towards the template.
+    Two kinds of evidence are weighed for each key, both correlations in [-1, 1]:
+
+    - pitch classes: the chroma of the harmonic part of the clip (tuning estimated,
+      percussion removed by median-filtering HPSS), averaged over time and correlated with
+      a profile of the key (Krumhansl-Schmuckler key finding);
+    - harmony: a histogram of the major and minor triads the clip plays (soft frame-wise
+      triad recognition on one-second chroma), correlated with the triads of the key
+      (:data:`~sklearn_music.mir._harmony.CHORD_PROFILE`), which tells a minor key from
+      its relative major by its dominant chord, not by a pitch-class balance.
+
+    The key with the largest weighted mean of the two correlations wins (weight 1 for the
+    pitch classes, ``harmony`` for the chords). Without labels the profiles are templates; ``fit`` with labels learns a
+    major and a minor pitch-class profile and chord profile from the labelled clips, each
+    clip rotated to C so that every clip teaches its mode's profiles whatever its key,
+    shrunk towards the templates.
 
     Parameters
     ----------
@@ -101,9 +119,12 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         Remove the percussive part before computing chroma.
     tuning : float or None, default=None
         Deviation from A440 in fractions of a semitone; None estimates it per clip.
+    harmony : float, default=1.0
+        Weight of the chord evidence against the pitch-class evidence; 0 is plain
+        Krumhansl-Schmuckler key finding on the profiles.
     prior_strength : float, default=10.0
-        When ``fit`` learns profiles: how many clips the template counts as. 0 learns
-        from the data alone; large values keep the template.
+        When ``fit`` learns profiles: how many clips the templates count as. 0 learns
+        from the data alone; large values keep the templates.
     n_jobs : int or None, default=None
         Clips analysed in parallel.
 
@@ -114,7 +135,10 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         (:data:`~sklearn_music.features.key_profiles.KEY_NAMES`), or their indices 0-23
         when ``fit`` was given integer labels.
     profiles_ : ndarray of shape (2, 12)
-        The major and minor profiles for a key on C that ``predict`` uses.
+        The major and minor pitch-class profiles for a key on C that ``predict`` uses.
+    chord_profiles_ : ndarray of shape (2, 24)
+        The weights of the 24 triads (as ``CHORD_LABELS[:24]``) in a major and a minor key
+        on C that ``predict`` uses.
     n_labelled_ : int
         Labelled clips the profiles were learned from (0 when fitted without labels).
 
@@ -145,29 +169,34 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         "chroma": [StrOptions(set(CHROMA_KINDS))],
         "harmonic": ["boolean"],
         "tuning": [Interval(Real, -0.5, 0.5, closed="both"), None],
+        "harmony": [Interval(Real, 0, None, closed="left")],
         "prior_strength": [Interval(Real, 0, None, closed="left")],
         "n_jobs": [Integral, None],
     }
 
     def __init__(self, *, sr=22050, profile="triad", chroma="cqt", harmonic=True, tuning=None,
-                 prior_strength=10.0, n_jobs=None):  # fmt: skip
+                 harmony=1.0, prior_strength=10.0, n_jobs=None):  # fmt: skip
         self.sr = sr
         self.profile = profile
         self.chroma = chroma
         self.harmonic = harmonic
         self.tuning = tuning
+        self.harmony = harmony
         self.prior_strength = prior_strength
         self.n_jobs = n_jobs
 
-    def _mean_chroma(self, waves):
-        """(n_clips, 12) unit-normalised time-averaged chroma."""
-        chromas = Parallel(n_jobs=self.n_jobs)(
-            delayed(chroma_frames)(
-                w, sr=self.sr, kind=self.chroma, harmonic=self.harmonic, tuning=self.tuning
-            )
-            for w in waves
-        )
-        return _unit(np.array([c.mean(axis=1) for c in chromas]))
+    def _analyse(self, waves):
+        """(n_clips, 12) mean chroma and (n_clips, 24) triad histograms, unit-normalised."""
+
+        def one(y):
+            chroma = chroma_frames(
+                y, sr=self.sr, kind=self.chroma, harmonic=self.harmonic, tuning=self.tuning,
+                hop_length=_HOP_LENGTH,
+            )  # fmt: skip
+            return chroma.mean(axis=1), triad_histogram(chroma, frame_rate=self.sr / _HOP_LENGTH)
+
+        results = Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
+        return _unit(np.array([r[0] for r in results])), _unit(np.array([r[1] for r in results]))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -193,6 +222,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         if y is None:
             self.classes_ = np.asarray(KEY_NAMES, dtype=object)
             self.profiles_ = template.copy()
+            self.chord_profiles_ = CHORD_PROFILE.copy()
             self.n_labelled_ = 0
             return self
         y = column_or_1d(y, warn=True)
@@ -207,24 +237,29 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         labelled = keys >= 0
         if not labelled.any():
             raise ValueError("y holds no known key: every label is 'X' or -1")
-        chroma = self._mean_chroma(waves)
+        chroma, chords = self._analyse(waves)
         sums = self.prior_strength * _unit(template)
-        for c, key in zip(chroma[labelled], keys[labelled]):
-            sums[key // 12] += np.roll(c, -(key % 12))  # rotate the clip's key to C
+        chord_sums = self.prior_strength * _unit(CHORD_PROFILE)
+        for c, h, key in zip(chroma[labelled], chords[labelled], keys[labelled]):
+            # rotate the clip's key to C
+            sums[key // 12] += np.roll(c, -(key % 12))
+            chord_sums[key // 12] += rotate_chords(h, -(key % 12))
         numeric_labels = y.dtype.kind in "iuf"
         self.classes_ = np.arange(24) if numeric_labels else np.asarray(KEY_NAMES, dtype=object)
         self.profiles_ = sums
+        self.chord_profiles_ = chord_sums
         self.n_labelled_ = int(labelled.sum())
         return self
 
     def _profiles_and_classes(self):
         if hasattr(self, "profiles_"):
-            return self.profiles_, self.classes_
+            return self.profiles_, self.chord_profiles_, self.classes_
         self._validate_params()
-        return _major_minor(_PROFILES[self.profile]), np.asarray(KEY_NAMES, dtype=object)
+        template = _major_minor(_PROFILES[self.profile])
+        return template, CHORD_PROFILE, np.asarray(KEY_NAMES, dtype=object)
 
     def decision_function(self, X):
-        """Correlation of each clip's chroma with each key's profile.
+        """How well each key fits each clip: pitch-class and chord correlations, weighted.
 
         Parameters
         ----------
@@ -234,10 +269,16 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_clips, 24)
-            Pearson correlations in [-1, 1], columns in the order of ``classes_``.
+            The weighted mean, in [-1, 1], of the Pearson correlation of the clip's mean
+            chroma with the key's profile (weight 1) and that of its triad histogram with
+            the key's chord profile (weight ``harmony``), columns in the order of
+            ``classes_``.
         """
-        profiles, _ = self._profiles_and_classes()
-        return self._mean_chroma(check_clips(self, X)) @ _key_templates(profiles).T
+        profiles, chord_profiles, _ = self._profiles_and_classes()
+        chroma, chords = self._analyse(check_clips(self, X))
+        scores = chroma @ _key_templates(profiles).T
+        scores += self.harmony * (chords @ _chord_key_templates(chord_profiles).T)
+        return scores / (1.0 + self.harmony)
 
     def predict(self, X):
         """Key of each clip.
@@ -252,7 +293,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         keys : ndarray of shape (n_clips,)
             Key names such as ``"A minor"`` (or indices 0-23, see ``classes_``).
         """
-        _, classes = self._profiles_and_classes()
+        classes = self._profiles_and_classes()[-1]
         return classes[np.argmax(self.decision_function(X), axis=1)]
 
     def __sklearn_tags__(self):
