@@ -19,6 +19,7 @@ from sklearn_music.datasets.generators import (
     _chord,
     _voicing,
 )
+from sklearn_music.datasets import soundfont
 from sklearn_music.datasets.soundfont import render_clips
 from sklearn_music.features.key_profiles import KEY_NAMES
 
@@ -123,6 +124,33 @@ def test_clips_do_not_hear_each_other():
     np.testing.assert_allclose(together[1], alone[0], atol=1e-4)
     without_gap = render_clips(clips, duration=1.0, sr=16000)
     assert np.abs(without_gap[1] - alone[0]).max() > 1e-2
+
+
+def test_render_clips_in_chunks_and_processes(monkeypatch, tmp_path):
+    # Two-clip chunks: the clips come back in order, the same from one process or two,
+    # in memory or written to files.
+    monkeypatch.setattr(soundfont, "_CHUNK_SECONDS", 2.0)
+    clips = [[(0.0, mido.Message("note_on", note=pitch, velocity=100)),
+              (0.5, mido.Message("note_off", note=pitch))] for pitch in (48, 55, 60, 64, 67)]
+    one = render_clips(clips, duration=1.0, sr=8000, gap=0.25, peak=0.9)
+    two = render_clips(clips, duration=1.0, sr=8000, gap=0.25, peak=0.9, n_jobs=2)
+    np.testing.assert_array_equal(one, two)
+    alone = render_clips(clips[3:4], duration=1.0, sr=8000, gap=0.25, peak=0.9)
+    np.testing.assert_array_equal(one[3], alone[0])
+    paths = [str(tmp_path / f"{k}.wav") for k in range(len(clips))]
+    assert render_clips(clips, duration=1.0, sr=8000, gap=0.25, peak=0.9, paths=paths,
+                        n_jobs=2) is None
+    for path, y in zip(paths, one):
+        np.testing.assert_allclose(load_audio(path, sr=None)[0], y, atol=1e-4)
+    assert render_clips([], duration=1.0, sr=8000).shape == (0, 8000)
+
+
+def test_sounding_is_not_fooled_by_tails(monkeypatch):
+    # Probes of one velocity run programs first, then drums: the silent drum key 5 follows
+    # a loud string note and its reverb tail, and a real snare follows that.
+    monkeypatch.setattr(soundfont, "_SOUNDING", {})
+    notes = [(48, 60, 127), (None, 5, 127), (None, 38, 127), (0, 127, 25), (48, 60, 25)]
+    np.testing.assert_array_equal(soundfont.sounding(notes), [True, False, True, False, True])
 
 
 @pytest.mark.skipif(not os.path.isfile(FLUID), reason="FluidR3_GM.sf2 is not installed")
