@@ -49,7 +49,7 @@ __all__ = ["STREAM_SECONDS", "FrameWise", "FromMels", "analyse_in_blocks", "is_l
 
 #: Clips longer than this many seconds are analysed in blocks.
 STREAM_SECONDS = 600.0
-_BLOCK_FRAMES = 2048  # frames per block: 8 MB per 2048-point STFT block
+_BLOCK_FRAMES = 512  # frames per block: 2 MB per 2048-point STFT block
 _READ_FRAMES = 1 << 18  # frames decoded at a time (6 s at 44.1 kHz)
 
 
@@ -176,7 +176,7 @@ class _Frames:
         self.parts.append(np.array(self.frames(ctx)[:, start:stop]))
 
     def result(self):
-        frames = np.concatenate(self.parts, axis=1)
+        frames = _join(self)
         return frames if self.finish is None else self.finish(frames)
 
 
@@ -192,7 +192,13 @@ class _MelFrames:
         self.parts.append(np.array(ctx.mel(*self.args)[:, start:stop]))
 
     def result(self):
-        return np.concatenate(self.parts, axis=1)
+        return _join(self)
+
+
+def _join(consumer):
+    """The frames a consumer kept, joined; its blocks are let go."""
+    parts, consumer.parts = consumer.parts, []
+    return np.concatenate(parts, axis=1)
 
 
 class _TuningPeaks:

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import ClipTransformer
-from ._spectra import tempogram as fast_tempogram
+from ._spectra import mean_tempogram
 from ._stream import FromMels
 
 __all__ = ["TempoFeatures"]
@@ -114,16 +114,16 @@ class TempoFeatures(ClipTransformer):
         sr, hop = self.sr, self.hop_length
         log_mel = ctx.log_mel(_ONSET_N_FFT, hop, _ONSET_N_MELS, 0.0, None)
         envelope = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=hop)
-        tempogram = fast_tempogram(envelope, win_length=self.win_length)
+        # librosa's tempo averages the tempogram over frames first: only the mean is needed.
+        mean_tg = mean_tempogram(envelope, win_length=self.win_length)
         tempo = librosa.feature.tempo(
-            tg=tempogram, sr=sr, hop_length=hop, start_bpm=self.start_bpm
+            tg=mean_tg[:, None], sr=sr, hop_length=hop, start_bpm=self.start_bpm
         )[0]
-        mean_tempogram = tempogram.mean(axis=1)
-        bpm = librosa.tempo_frequencies(len(mean_tempogram), sr=sr, hop_length=hop)
-        beat_range = mean_tempogram[(bpm >= _PULSE_RANGE_BPM[0]) & (bpm <= _PULSE_RANGE_BPM[1])]
+        bpm = librosa.tempo_frequencies(len(mean_tg), sr=sr, hop_length=hop)
+        beat_range = mean_tg[(bpm >= _PULSE_RANGE_BPM[0]) & (bpm <= _PULSE_RANGE_BPM[1])]
         pulse_clarity = beat_range.max() - np.median(beat_range) if beat_range.size else 0.0
         ratios = librosa.f0_harmonics(
-            mean_tempogram[:, None], f0=np.array([tempo]), freqs=bpm,
+            mean_tg[:, None], f0=np.array([tempo]), freqs=bpm,
             harmonics=list(_RATIOS.values()),
         )[:, 0]  # fmt: skip
         onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop)
