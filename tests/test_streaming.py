@@ -7,10 +7,11 @@ import pytest
 import soundfile as sf
 from sklearn.pipeline import make_pipeline
 
-from sklearn_music import (MFCC, AudioFeatureUnion, Chroma, MelSpectrogram, Pooling,
-                           SpectralFeatures, TempoFeatures, load_audio)
+from sklearn_music import (MFCC, AudioFeatureUnion, Chroma, KeyFeatures, MelSpectrogram,
+                           Pooling, SpectralFeatures, TempoFeatures, load_audio)
 from sklearn_music.exceptions import AudioError
 from sklearn_music.features import _engine, _stream
+from sklearn_music.features._base import ClipTransformer
 from sklearn_music.features._engine import transform_clips
 
 SR = 22050
@@ -123,9 +124,33 @@ def test_union_and_pooling_of_a_long_file(tmp_path, monkeypatch):
     np.testing.assert_allclose(union.fit_transform([path]), whole, rtol=1e-5, atol=1e-4)
 
 
+def test_constant_q_chroma_and_key_features_of_a_long_file(tmp_path, monkeypatch):
+    path = _write(tmp_path / "long.wav", _music(60, 44100, seed=4), 44100)
+    transformers = [Chroma(kind="cqt"), Chroma(kind="cens", hop_length=1024),
+                    Chroma(kind="cqt", tuning=-0.2), KeyFeatures()]  # fmt: skip
+    whole = transform_clips(transformers, [path])
+    _stream_over(monkeypatch, 20.0)
+    for ours, expected in zip(transform_clips(transformers, [path]), whole):
+        np.testing.assert_allclose(ours, expected, atol=1e-5)
+
+
+class _Peak(ClipTransformer):
+    """The largest absolute sample: a transformer with no plan for blocks."""
+
+    def __init__(self, sr=SR, n_jobs=None, memory=None):
+        self.sr, self.n_jobs, self.memory = sr, n_jobs, memory
+
+    def _feature_names(self):
+        return ["peak"]
+
+    def _features_from(self, ctx):
+        return [np.abs(ctx.y).max()]
+
+
 def test_transformers_without_a_block_plan_get_the_whole_clip(tmp_path, monkeypatch):
-    path = _write(tmp_path / "clip.wav", _music(4, SR, seed=4), SR)
-    transformers = [Chroma(kind="cqt"), MFCC()]
+    y = _music(4, SR, seed=5)
+    path = _write(tmp_path / "clip.wav", y, SR)
+    transformers = [_Peak(), MFCC()]
     whole = transform_clips(transformers, [path])
     monkeypatch.setattr(_stream, "STREAM_SECONDS", 1.0)
     monkeypatch.setattr(_stream, "_BLOCK_FRAMES", 50)
@@ -134,7 +159,8 @@ def test_transformers_without_a_block_plan_get_the_whole_clip(tmp_path, monkeypa
     monkeypatch.setattr(_stream, "load_audio",
                         lambda *args, **kwargs: decoded.append(1) or original(*args, **kwargs))  # fmt: skip
     _assert_features_equal(transform_clips(transformers, [path]), whole)
-    assert decoded == [1]  # once, for the CQT chroma only
+    assert decoded == [1]  # once, for the transformer without a plan
+    assert whole[0][0, 0] == pytest.approx(np.abs(y).max(), rel=1e-6)
 
 
 def test_bad_samples_deep_in_a_long_file_name_the_file(tmp_path, monkeypatch):

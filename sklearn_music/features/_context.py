@@ -36,9 +36,9 @@ def mel_key(sr, n_fft, hop_length, n_mels, fmin, fmax, power=2.0):
     return ("mel", n_fft, hop_length, n_mels, fmin, fmax, power)
 
 
-def tuning_key(n_fft, hop_length):
+def tuning_key(n_fft, hop_length, power=2.0, bins_per_octave=12):
     """The key under which a :class:`ClipContext` keeps a tuning estimate."""
-    return ("tuning", n_fft, hop_length)
+    return ("tuning", n_fft, hop_length, power, bins_per_octave)
 
 
 class ClipContext:
@@ -122,14 +122,18 @@ class ClipContext:
             lambda: librosa.power_to_db(self.mel(n_fft, hop_length, n_mels, fmin, fmax)),
         )
 
-    def tuning(self, n_fft, hop_length):
-        """Deviation from A440 in fractions of a chroma bin, from the power spectrogram.
+    def tuning(self, n_fft, hop_length, power=2.0, bins_per_octave=12):
+        """Deviation from A440 in fractions of a bin, from the spectrogram ``|STFT| ** power``.
 
-        Equal to what :func:`librosa.feature.chroma_stft` estimates when ``tuning=None``
-        (librosa's pitch tracker reads the FFT size off the spectrogram's height).
+        With the defaults, equal to what :func:`librosa.feature.chroma_stft` estimates
+        when ``tuning=None`` (librosa's pitch tracker reads the FFT size off the
+        spectrogram's height); with ``2048, 512, 1.0, 36``, to what
+        :func:`librosa.feature.chroma_cqt` estimates.
         """
-        def compute():
-            P = self.spectrogram(n_fft, hop_length)
-            return estimate_tuning(P, sr=self.sr, n_fft=2 * (P.shape[0] - 1))
 
-        return self._once(tuning_key(n_fft, hop_length), compute)
+        def compute():
+            P = self.spectrogram(n_fft, hop_length, power)
+            return estimate_tuning(P, sr=self.sr, n_fft=2 * (P.shape[0] - 1),
+                                   bins_per_octave=bins_per_octave)  # fmt: skip
+
+        return self._once(tuning_key(n_fft, hop_length, power, bins_per_octave), compute)

@@ -17,16 +17,19 @@ decoded waveform) holds its samples and its STFT: per hour of audio at 22,050 Hz
 
 What each transformer keeps between blocks comes from its ``_stream_plan()``:
 
-- :class:`FrameWise`: frames that depend only on the samples under them (the spectral
-  descriptors; STFT chroma once the clip's tuning is known) are kept as they come;
+- :class:`FrameWise`: frames that depend only on the samples around them (the spectral
+  descriptors; chroma, STFT or constant-Q, once the clip's tuning is known) are kept
+  as they come, and finished over the whole clip (the spectral contrast's decibel
+  floor, the key features' mean chroma);
 - :class:`FromMels`: features computed from the clip's mel spectrograms (MFCC,
   mel spectrogram, tempo features) get the joined mel spectrograms, a small
   (n_mels, n_frames) array each, and finish on them as on a whole clip (the decibel
   floor, the deltas and the onset envelope look at the whole clip);
-- the tuning estimate of STFT chroma keeps each block's spectral peaks, a few floats per
+- the tuning estimate of chroma keeps each block's spectral peaks, a few floats per
   frame, and is decided from all of them; the chroma then needs a second pass over the
-  clip;
-- ``None``: the transformer is given the whole decoded clip (CQT chroma, key features).
+  clip (a chroma given its ``tuning`` needs none);
+- ``None``: the transformer is given the whole decoded clip (a transformer that does not
+  say what it reads).
 
 So a streamed clip costs memory in proportion to its number of frames (the features it
 returns), not to its samples times the FFT size.
@@ -54,12 +57,13 @@ _READ_FRAMES = 1 << 18  # frames decoded at a time (6 s at 44.1 kHz)
 
 
 class FrameWise:
-    """A transformer whose frames depend only on the samples they cover.
+    """A transformer whose frames depend only on the samples around them.
 
     Parameters
     ----------
-    n_fft : int
-        Samples each frame covers, centred on the frame (frames are ``hop_length`` apart).
+    width : int
+        Samples each frame reads, centred on the frame: ``n_fft`` for an STFT, more for a
+        constant-Q transform (frames are ``hop_length`` apart).
     hop_length : int
     frames : callable or None, default=None
         ``frames(ctx)``: the frames of the clip of a :class:`ClipContext`, as an array of
@@ -67,13 +71,14 @@ class FrameWise:
     finish : callable or None, default=None
         ``finish(frames)``: the output from the frames of the whole clip, joined; None
         returns them as they are.
-    tuning : bool, default=False
-        Whether the frames read the clip's tuning (:meth:`ClipContext.tuning` with
-        ``n_fft`` and ``hop_length``), which is then estimated over the whole clip first.
+    tuning : tuple or None, default=None
+        The arguments ``(n_fft, hop_length, power, bins_per_octave)`` of the
+        :meth:`ClipContext.tuning` the frames read, which is then estimated over the
+        whole clip first; None when they read none.
     """
 
-    def __init__(self, n_fft, hop_length, *, frames=None, finish=None, tuning=False):
-        self.n_fft, self.hop_length = n_fft, hop_length
+    def __init__(self, width, hop_length, *, frames=None, finish=None, tuning=None):
+        self.width, self.hop_length = width, hop_length
         self.frames, self.finish, self.tuning = frames, finish, tuning
 
 
@@ -134,11 +139,10 @@ def analyse_in_blocks(source, transformers, sr):
                     first.append(mels[key])
         elif isinstance(plan, FrameWise):
             frames[j] = _Frames(transformer, plan)
-            key = tuning_key(plan.n_fft, plan.hop_length)
-            if plan.tuning and key not in tunings:
-                tunings[key] = _TuningPeaks(plan.n_fft, plan.hop_length)
-                first.append(tunings[key])
-            (second if plan.tuning else first).append(frames[j])
+            if plan.tuning is not None and tuning_key(*plan.tuning) not in tunings:
+                tunings[tuning_key(*plan.tuning)] = _TuningPeaks(*plan.tuning)
+                first.append(tunings[tuning_key(*plan.tuning)])
+            (first if plan.tuning is None else second).append(frames[j])
     n_samples = _run(source, sr, first, known={}) if first else None
     if second:
         known = {key: peaks.result() for key, peaks in tunings.items()}
@@ -169,7 +173,7 @@ class _Frames:
     def __init__(self, transformer, plan):
         self.frames = plan.frames or transformer._features_from
         self.finish = plan.finish
-        self.n_fft, self.hop_length = plan.n_fft, plan.hop_length
+        self.width, self.hop_length = plan.width, plan.hop_length
         self.parts = []
 
     def take(self, ctx, start, stop):
@@ -185,7 +189,7 @@ class _MelFrames:
 
     def __init__(self, args):
         self.args = args
-        self.n_fft, self.hop_length = args[0], args[1]
+        self.width, self.hop_length = args[0], args[1]  # n_fft
         self.parts = []
 
     def take(self, ctx, start, stop):
@@ -204,19 +208,21 @@ def _join(consumer):
 class _TuningPeaks:
     """The spectral peaks of the tuning estimate, block after block."""
 
-    def __init__(self, n_fft, hop_length):
-        self.n_fft, self.hop_length = n_fft, hop_length
+    def __init__(self, n_fft, hop_length, power, bins_per_octave):
+        self.width, self.hop_length, self.power = n_fft, hop_length, power
+        self.bins_per_octave = bins_per_octave
         self.pitches, self.magnitudes = [], []
 
     def take(self, ctx, start, stop):
-        P = ctx.spectrogram(self.n_fft, self.hop_length)
+        P = ctx.spectrogram(self.width, self.hop_length, self.power)
         # The FFT size read off the spectrogram's height, as ClipContext.tuning does.
         pitch, magnitude = tuning_peaks(P[:, start:stop], sr=ctx.sr, n_fft=2 * (P.shape[0] - 1))
         self.pitches.append(pitch)
         self.magnitudes.append(magnitude)
 
     def result(self):
-        return tuning_from_peaks(np.concatenate(self.pitches), np.concatenate(self.magnitudes))
+        return tuning_from_peaks(np.concatenate(self.pitches), np.concatenate(self.magnitudes),
+                                 bins_per_octave=self.bins_per_octave)  # fmt: skip
 
 
 # --- blocks of frames over a stream of samples -----------------------------------------------
@@ -227,9 +233,10 @@ class _Grid:
 
     def __init__(self, sr, hop_length, consumers, known):
         self.sr, self.hop, self.consumers, self.known = sr, hop_length, consumers, known
-        halves = [c.n_fft // 2 for c in consumers]
-        self.right = max(c.n_fft - c.n_fft // 2 for c in consumers)  # samples after a centre
-        self.margin = -(-max(halves) // hop_length)  # frames of samples before a centre
+        self.right = max(c.width - c.width // 2 for c in consumers)  # samples after a centre
+        self.margin = -(-max(c.width // 2 for c in consumers) // hop_length)  # frames before
+        # Blocks long beside their margins, which are analysed twice.
+        self.block = max(_BLOCK_FRAMES, 8 * self.margin)
         self.next = 0  # the first frame not analysed yet
 
     def first_needed(self):
@@ -243,9 +250,9 @@ class _Grid:
                 last = frame_count(end, self.hop)
             else:
                 last = (end - self.right) // self.hop + 1 if end >= self.right else 0
-            if last <= self.next or (not eof and last - self.next < _BLOCK_FRAMES):
+            if last <= self.next or (not eof and last - self.next < self.block):
                 return
-            stop = min(last, self.next + _BLOCK_FRAMES)
+            stop = min(last, self.next + self.block)
             a = self.first_needed()
             b = (stop - 1) * self.hop + self.right
             if eof:

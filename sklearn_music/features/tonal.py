@@ -1,5 +1,6 @@
 """Tonal features: chroma frames, and the key-profile correlations of a clip's chroma."""
 
+import math
 from numbers import Integral, Real
 
 import librosa
@@ -13,6 +14,10 @@ from ._stream import FrameWise
 from .key_profiles import KEY_NAMES, PITCH_CLASSES, PROFILE_NAMES, key_profiles
 
 __all__ = ["Chroma", "KeyFeatures"]
+
+# The tuning librosa's CQT chroma estimates: its pitch tracker over |STFT| (2048 points,
+# hop 512), in fractions of a third of a semitone (36 bins per octave).
+_CQT_TUNING = (2048, 512, 1.0, 36)
 
 _CHROMA_CONSTRAINTS = {
     "kind": [StrOptions({"stft", "cqt", "cens"})],
@@ -29,17 +34,39 @@ def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
 
     The STFT chroma is folded from the clip's shared power spectrogram, with the tuning
     estimated from that spectrogram when not given, as
-    :func:`librosa.feature.chroma_stft` does.
+    :func:`librosa.feature.chroma_stft` does; the CQT chroma is librosa's, with the
+    tuning librosa would estimate taken from the clip's context.
     """
     if kind == "stft":
         if tuning is None:
             tuning = ctx.tuning(n_fft, hop_length)
         return chroma_from_power(ctx.spectrogram(n_fft, hop_length), sr=ctx.sr, n_fft=n_fft,
                                  tuning=tuning)  # fmt: skip
+    if tuning is None:
+        tuning = ctx.tuning(*_CQT_TUNING)
     function = librosa.feature.chroma_cqt if kind == "cqt" else librosa.feature.chroma_cens
     chroma = function(y=ctx.y, sr=ctx.sr, hop_length=hop_length, fmin=fmin,
                       n_octaves=n_octaves, tuning=tuning)  # fmt: skip
     return chroma[:, : frame_count(len(ctx.y), hop_length)]
+
+
+def _chroma_plan(estimator, **kwargs):
+    """How a long clip's chroma is analysed in blocks (see ``features._stream``).
+
+    Frame by frame, once the clip's tuning is estimated (when not given). A CQT frame
+    reads the samples under the longest filter (the lowest bin's); the blocks reach twice
+    its length beyond their frames (where the chroma is the whole clip's within 1e-6),
+    and the CENS smoothing's 41 frames more.
+    """
+    hop = estimator.hop_length
+    if estimator.kind == "stft":
+        width, tuning = estimator.n_fft, (estimator.n_fft, hop, 2.0, 12)
+    else:
+        fmin = librosa.note_to_hz("C1") if estimator.fmin is None else estimator.fmin
+        longest = estimator.sr / fmin / (2 ** (1 / _CQT_TUNING[3]) - 1)
+        width = 2 * math.ceil(2 * longest + (21 * hop if estimator.kind == "cens" else 0))
+        tuning = _CQT_TUNING
+    return FrameWise(width, hop, tuning=tuning if estimator.tuning is None else None, **kwargs)
 
 
 def _check_chroma_range(estimator):
@@ -132,9 +159,7 @@ class Chroma(FrameTransformer):
         return [f"chroma_{pc}" for pc in PITCH_CLASSES]
 
     def _stream_plan(self):
-        if self.kind != "stft":
-            return None  # the constant-Q transform of the whole clip
-        return FrameWise(self.n_fft, self.hop_length, tuning=self.tuning is None)
+        return _chroma_plan(self)
 
     def _features_from(self, ctx):
         return _chroma(
@@ -252,11 +277,20 @@ class KeyFeatures(ClipTransformer):
             f"{profile}_{key}" for profile in self.profiles for key in keys
         ]
 
+    def _stream_plan(self):
+        return _chroma_plan(self, frames=self._chroma_of, finish=self._summary)
+
     def _features_from(self, ctx):
-        chroma = _chroma(
+        return self._summary(self._chroma_of(ctx))
+
+    def _chroma_of(self, ctx):
+        return _chroma(
             ctx, kind=self.kind, n_fft=self.n_fft, hop_length=self.hop_length,
             fmin=self.fmin, n_octaves=self.n_octaves, tuning=self.tuning,
         )  # fmt: skip
+
+    def _summary(self, chroma):
+        """Mean chroma and its key-profile correlations."""
         mean = chroma.mean(axis=1).astype(float)
         return np.concatenate(
             [mean] + [_correlations(mean, key_profiles(p)) for p in self.profiles]
