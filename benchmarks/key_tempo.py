@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/key_tempo.py [--gtzan ../shared/data/gtzan-mini-dev] [--n-rendered 100]
+                                   [--soundfonts default /usr/share/sounds/sf2/FluidR3_GM.sf2]
 
 Everything is measured in the same run, on the same audio:
 
@@ -11,7 +12,9 @@ Everything is measured in the same run, on the same audio:
   or artist is seen in training);
 - rendered music: pieces of known key (``make_key_pieces``) and grooves of known tempo
   (``make_grooves``), plus chord progressions of known chords; fitted estimators learn from
-  a separately seeded training set.
+  a separately seeded training set rendered with the default SoundFont (TimGM6mb) and are
+  tested on every SoundFont given (by default TimGM6mb and, where installed, FluidR3 and
+  sf_GMbank: instruments the training set never heard).
 
 librosa's plain way is the mean of ``librosa.feature.chroma_cqt`` correlated with the
 Krumhansl-Kessler profiles (key), ``librosa.feature.tempo`` (tempo) and
@@ -76,7 +79,7 @@ def beat_f_measure(references, estimates):
 
 def row(task, data, method, **scores):
     text = "  ".join(f"{k}={v:.3f}" for k, v in scores.items())
-    print(f"{task:6} | {data:32} | {method:42} | {text}", flush=True)
+    print(f"{task:6} | {data:38} | {method:46} | {text}", flush=True)
 
 
 def key_row(what, method, reference, estimate):
@@ -100,8 +103,10 @@ def gtzan(root, n_jobs):
     what = f"GTZAN key ({known.sum()} clips)"
     key_row(what, "librosa chroma_cqt + Krumhansl", keys, librosa_keys(waves))
     for profile in ("krumhansl", "temperley", "triad"):
-        estimator = KeyEstimator(profile=profile, n_jobs=n_jobs)
-        key_row(what, f"KeyEstimator(profile={profile!r})", keys, estimator.predict(waves))
+        estimator = KeyEstimator(profile=profile, harmony=0.0, n_jobs=n_jobs)
+        pred = estimator.predict(waves)
+        key_row(what, f"KeyEstimator(profile={profile!r}, harmony=0)", keys, pred)
+    key_row(what, "KeyEstimator()", keys, KeyEstimator(n_jobs=n_jobs).predict(waves))
     estimator = KeyEstimator(n_jobs=n_jobs)
     fitted = cross_val_predict(estimator, waves, keys, groups=genre[known], cv=cv)
     key_row(what, "KeyEstimator().fit, 5-fold CV by genre", keys, fitted)
@@ -153,35 +158,51 @@ def chord_progressions(n, seed):
     return waves, references
 
 
-def rendered(n, n_jobs):
-    print(f"# Rendered with the default SoundFont: {n} test clips per task (seed 1), "
-          f"{n} training clips (seed 2)")  # fmt: skip
-    test, train = make_key_pieces(n, random_state=1), make_key_pieces(n, random_state=2)
-    what = f"make_key_pieces key ({n})"
-    key_row(what, "librosa chroma_cqt + Krumhansl", test.target, librosa_keys(test.data))
-    for profile in ("krumhansl", "temperley", "triad"):
-        estimator = KeyEstimator(profile=profile, n_jobs=n_jobs)
-        pred = estimator.predict(test.data)
-        key_row(what, f"KeyEstimator(profile={profile!r})", test.target, pred)
-    fitted = KeyEstimator(n_jobs=n_jobs).fit(train.data, train.target)
-    key_row(what, "KeyEstimator().fit(seed-2 pieces)", test.target, fitted.predict(test.data))
+def _font_name(soundfont):
+    return "TimGM6mb" if soundfont is None else Path(soundfont).stem
 
-    grooves, grooves_train = make_grooves(n, random_state=1), make_grooves(n, random_state=2)
-    for what, X, tempo, X_train, tempo_train in (
-        (f"make_key_pieces tempo ({n})", test.data, test.tempo, train.data, train.tempo),
-        (f"make_grooves tempo ({n})", grooves.data, grooves.target, grooves_train.data,
-         grooves_train.target),
-    ):  # fmt: skip
-        tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(X))
-        tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
-                  TempoEstimator(n_jobs=n_jobs).predict(X))  # fmt: skip
-        fitted = TempoEstimator(n_jobs=n_jobs).fit(X_train, tempo_train)
-        tempo_row(what, "TempoEstimator().fit(seed-2 clips)", tempo, fitted.predict(X))
-    what = f"make_grooves beats ({n})"
-    lib = librosa_beats(grooves.data)
-    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(grooves.beats, lib))
-    ours = TempoEstimator(n_jobs=n_jobs).predict_beats(grooves.data)
-    row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(grooves.beats, ours))
+
+def rendered(n, n_jobs, soundfonts):
+    print(f"# Rendered: {n} test clips per task and SoundFont (seed 1); fitted estimators "
+          f"learn from {n} clips (seed 2) rendered with TimGM6mb")  # fmt: skip
+    train = make_key_pieces(n, random_state=2)
+    grooves_train = make_grooves(n, random_state=2)
+    key_fitted = KeyEstimator(n_jobs=n_jobs).fit(train.data, train.target)
+    tempo_fitted = {
+        "make_key_pieces": TempoEstimator(n_jobs=n_jobs).fit(train.data, train.tempo),
+        "make_grooves": TempoEstimator(n_jobs=n_jobs).fit(grooves_train.data, grooves_train.target),
+    }
+    for soundfont in soundfonts:
+        font = _font_name(soundfont)
+        test = make_key_pieces(n, random_state=1, soundfont=soundfont)
+        what = f"make_key_pieces key ({n}, {font})"
+        key_row(what, "librosa chroma_cqt + Krumhansl", test.target, librosa_keys(test.data))
+        for profile in ("krumhansl", "temperley", "triad"):
+            estimator = KeyEstimator(profile=profile, harmony=0.0, n_jobs=n_jobs)
+            pred = estimator.predict(test.data)
+            key_row(what, f"KeyEstimator(profile={profile!r}, harmony=0)", test.target, pred)
+        pred = KeyEstimator(n_jobs=n_jobs).predict(test.data)
+        key_row(what, "KeyEstimator()", test.target, pred)
+        pred = key_fitted.predict(test.data)
+        key_row(what, "KeyEstimator().fit(seed-2 TimGM6mb pieces)", test.target, pred)
+
+        grooves = make_grooves(n, random_state=1, soundfont=soundfont)
+        for name, X, tempo in (
+            ("make_key_pieces", test.data, test.tempo),
+            ("make_grooves", grooves.data, grooves.target),
+        ):
+            what = f"{name} tempo ({n}, {font})"
+            tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(X))
+            tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
+                      TempoEstimator(n_jobs=n_jobs).predict(X))  # fmt: skip
+            tempo_row(what, "TempoEstimator().fit(seed-2 TimGM6mb clips)", tempo,
+                      tempo_fitted[name].predict(X))  # fmt: skip
+        what = f"make_grooves beats ({n}, {font})"
+        lib = librosa_beats(grooves.data)
+        row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(grooves.beats, lib))
+        ours = TempoEstimator(n_jobs=n_jobs).predict_beats(grooves.data)
+        row("beats", what, "TempoEstimator().predict_beats",
+            f=beat_f_measure(grooves.beats, ours))  # fmt: skip
 
     waves, references = chord_progressions(max(4, n // 5), seed=1)
     what = f"rendered progressions ({len(waves)})"
@@ -198,13 +219,18 @@ def main():
     parser.add_argument("--gtzan", default=str(default_gtzan))
     parser.add_argument("--n-rendered", type=int, default=100)
     parser.add_argument("--n-jobs", type=int, default=1)
+    installed = [f for f in ("/usr/share/sounds/sf2/FluidR3_GM.sf2",
+                             "/usr/share/sounds/sf2/sf_GMbank.sf2") if Path(f).is_file()]
+    parser.add_argument("--soundfonts", nargs="+", default=["default", *installed],
+                        help="test SoundFonts ('default' is TimGM6mb)")
     args = parser.parse_args()
+    soundfonts = [None if f == "default" else f for f in args.soundfonts]
     start = time.perf_counter()
     if Path(args.gtzan).is_dir():
         gtzan(args.gtzan, args.n_jobs)
     else:
         print(f"# {args.gtzan} is missing: GTZAN part skipped")
-    rendered(args.n_rendered, args.n_jobs)
+    rendered(args.n_rendered, args.n_jobs, soundfonts)
     print(f"# {time.perf_counter() - start:.0f} s")
 
 
