@@ -142,10 +142,14 @@ def analyse_in_blocks(source, transformers, sr):
                     first.append(mels[key])
         elif isinstance(plan, FrameWise):
             frames[j] = _Frames(transformer, plan)
-            if plan.tuning is not None and tuning_key(*plan.tuning) not in tunings:
-                tunings[tuning_key(*plan.tuning)] = _TuningPeaks(*plan.tuning)
-                first.append(tunings[tuning_key(*plan.tuning)])
-            (first if plan.tuning is None else second).append(frames[j])
+            if plan.tuning is None:
+                first.append(frames[j])
+                continue
+            key = tuning_key(*plan.tuning)
+            if key not in tunings:
+                tunings[key] = _TuningPeaks(*plan.tuning)
+                first.append(tunings[key])
+            second.append(frames[j])
     n_samples = _run(source, sr, first, known={}) if first else None
     if second:
         known = {key: peaks.result() for key, peaks in tunings.items()}
@@ -288,6 +292,7 @@ def _run(source, sr, consumers, known):
 
 
 def _array_chunks(y):
+    """A waveform in memory, a chunk (a view) at a time."""
     for start in range(0, len(y), _READ_FRAMES):
         yield y[start : start + _READ_FRAMES]
 
