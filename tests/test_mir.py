@@ -318,6 +318,20 @@ def test_chord_predictions_are_per_clip_and_picklable():
         assert x[1] == y[1]
 
 
+def test_chord_estimator_is_stateless_and_fits_in_model_selection():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_music.metrics import chord_majmin_scorer
+
+    clips = [chord_sequence(SPEC[i : i + 2]) for i in range(0, 6, 2)]
+    X, y = [c[0] for c in clips], [c[1] for c in clips]
+    est = ChordEstimator()
+    assert est.predict(X[:1])[0][1] == ChordEstimator().fit(X, y).predict(X[:1])[0][1]
+    search = GridSearchCV(est, {"self_transition": [0.5, 0.9]}, scoring=chord_majmin_scorer, cv=3)
+    search.fit(X, y)
+    assert search.best_score_ > 0.8
+
+
 # Real music (GTZAN slice)
 
 

@@ -86,8 +86,12 @@ class ChordEstimator(BaseEstimator):
 
     Notes
     -----
-    Nothing is learned from data: ``fit`` only validates the parameters, and ``predict``
-    works before it.
+    The estimator is stateless, as scikit-learn's stateless transformers are: the templates
+    and the transition probabilities are fixed by the parameters, nothing is learned from
+    data, ``fit`` only validates the parameters (and ignores ``y``), and ``predict`` works
+    before it. ``fit`` is there so that the estimator fits in pipelines and in model
+    selection, e.g. ``GridSearchCV`` over ``self_transition`` scored by
+    :data:`~sklearn_music.metrics.chord_majmin_scorer`.
 
     Examples
     --------
