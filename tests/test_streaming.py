@@ -155,9 +155,12 @@ def test_transformers_without_a_block_plan_get_the_whole_clip(tmp_path, monkeypa
     monkeypatch.setattr(_stream, "STREAM_SECONDS", 1.0)
     monkeypatch.setattr(_stream, "_BLOCK_FRAMES", 50)
     decoded = []
-    original = _stream.load_audio
-    monkeypatch.setattr(_stream, "load_audio",
-                        lambda *args, **kwargs: decoded.append(1) or original(*args, **kwargs))  # fmt: skip
+
+    def counting(*args, **kwargs):
+        decoded.append(1)
+        return load_audio(*args, **kwargs)
+
+    monkeypatch.setattr(_stream, "load_audio", counting)
     _assert_features_equal(transform_clips(transformers, [path]), whole)
     assert decoded == [1]  # once, for the transformer without a plan
     assert whole[0][0, 0] == pytest.approx(np.abs(y).max(), rel=1e-6)

@@ -154,8 +154,8 @@ def analyse_in_blocks(source, transformers, sr):
     if second:
         known = {key: peaks.result() for key, peaks in tunings.items()}
         n_samples = _run(source, sr, second, known=known)
-    joined = ClipContext(None, sr, n_samples=n_samples,
-                         analyses={key: consumer.result() for key, consumer in mels.items()})  # fmt: skip
+    joined_mels = {key: consumer.result() for key, consumer in mels.items()}
+    joined = ClipContext(None, sr, n_samples=n_samples, analyses=joined_mels)
     whole = None
     out = []
     for j, (transformer, plan) in enumerate(zip(transformers, plans)):
@@ -319,10 +319,13 @@ def _file_chunks(path, sr):
                 last = len(block) < _READ_FRAMES
                 n_read += len(block)
                 y = block.T[0] if block.shape[1] == 1 else block.T.mean(axis=0)
-                y = np.ascontiguousarray(y) if stream is None else stream.resample_chunk(y, last=last)
-                if last and stream is not None:
-                    size = math.ceil(n_read * sr / native_sr) - n_out
-                    y = y[:size] if len(y) >= size else np.pad(y, (0, size - len(y)))
+                if stream is None:
+                    y = np.ascontiguousarray(y)
+                else:
+                    y = stream.resample_chunk(y, last=last)
+                    if last:  # the length of a whole-file resampling
+                        size = math.ceil(n_read * sr / native_sr) - n_out
+                        y = y[:size] if len(y) >= size else np.pad(y, (0, size - len(y)))
                 n_out += len(y)
                 yield y
                 if last:
