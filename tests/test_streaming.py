@@ -83,6 +83,18 @@ def test_resampled_stream_is_the_whole_file_resampled(tmp_path, monkeypatch):
         np.testing.assert_allclose(joined, expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("format,subtype", [("FLAC", "PCM_16"), ("OGG", "VORBIS"),
+                                            ("MP3", None)])  # fmt: skip
+def test_compressed_files_decode_in_chunks_as_whole(tmp_path, monkeypatch, format, subtype):
+    monkeypatch.setattr(_stream, "_READ_FRAMES", 10_007)
+    path = str(tmp_path / f"clip.{format.lower()}")
+    y = _music(3, 44100, seed=6)
+    sf.write(path, np.stack([y, 0.5 * y], axis=1), 44100, format=format, subtype=subtype)
+    for sr in (44100, 22050):
+        joined = np.concatenate(list(_stream._file_chunks(path, sr)))
+        np.testing.assert_allclose(joined, load_audio(path, sr=sr)[0], atol=1e-6)
+
+
 @pytest.mark.parametrize("n_samples", [2 * 512 * 300, 2 * 512 * 300 + 1, 2 * 512 * 300 + 700,
                                        512 * 300 + 1500, 50_000])  # fmt: skip
 def test_block_edges_and_clip_ends_match_the_whole_clip(tmp_path, n_samples):
