@@ -8,6 +8,8 @@ for all the transformers of an :class:`~sklearn_music.AudioFeatureUnion` at once
    build one :class:`~sklearn_music.features._context.ClipContext` and let each
    transformer take what it needs from it; clips go to joblib workers (``n_jobs``, any
    joblib backend, Dask included), results come back as they finish and are cached;
+   a clip longer than five minutes is decoded and analysed in blocks instead, in
+   bounded memory (:mod:`~sklearn_music.features._stream`);
 3. transformers that analyse batches of clips at once (the torch backend of
    :class:`~sklearn_music.MelSpectrogram`) get the clips they miss in batches;
 4. each transformer stacks its per-clip results into its output.
