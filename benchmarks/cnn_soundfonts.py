@@ -17,7 +17,8 @@ measured in the same run, on the same notes:
   ``StandardScaler`` and ``SVC`` at its defaults.
 
 It prints accuracy, macro F1, training time and training throughput (clips per second),
-with the machine's CPU count and load, since throughput depends on both. When the real
+with the machine's CPU count and load, since throughput depends on both, and the CNN's
+accuracy on each family (which instruments carry over to the other SoundFont). When the real
 NSynth slice is found (``--nsynth-root``), the trained models are also scored on those
 notes (real recordings, 10 families) as a sanity check.
 
@@ -40,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -161,8 +162,11 @@ def classify_notes(args):
     for name, (X_test, y_test) in tests.items():
         print(f"\ntest: {len(X_test)} notes from {name} (instruments never heard in "
               "training)")
-        report(f"CNNClassifier({args.architecture})", y_test,
-               cnn.predict(mel.transform(X_test)), cnn_seconds, cnn_speed)
+        y_cnn = cnn.predict(mel.transform(X_test))
+        report(f"CNNClassifier({args.architecture})", y_test, y_cnn, cnn_seconds, cnn_speed)
+        recall = recall_score(y_test, y_cnn, labels=cnn.classes_, average=None)
+        print("  CNN accuracy per family: " + ", ".join(
+            f"{family} {r:.2f}" for family, r in zip(cnn.classes_, recall)), flush=True)
         report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
                svm_speed)
 
