@@ -4,12 +4,16 @@ The default SoundFont is ``TimGM6mb.sf2`` (6 MB), which ships inside the ``prett
 package, so rendering works wherever sklearn-music installs. Any other General MIDI
 ``.sf2`` can be named instead, for example Debian's FluidR3
 (``/usr/share/sounds/sf2/FluidR3_GM.sf2``, from ``apt-get install fluid-soundfont-gm``).
-The synthesis itself is done by ``midirenderer`` (a Rust SoundFont synthesizer), which
-renders at 48 kHz in stereo; the result is mixed to mono and resampled with soxr.
+Two engines render: ``engine="midirenderer"`` (a Rust SoundFont synthesizer with the
+SoundFont's reverb and chorus, which renders at 48 kHz in stereo; the result is mixed to
+mono and resampled with soxr), and ``engine="sampler"``, sklearn-music's own sample player
+(:mod:`sklearn_music.datasets._sampler`: dry, mono, rendered directly at the requested
+rate, several times faster; no LFOs, reverb or chorus).
 
-The generators render many clips through one MIDI file: clips are laid out one after
-another, every channel is silenced and reset at each clip boundary, and the rendering is
-cut back into clips. Long jobs are split into chunks that can render in parallel.
+With midirenderer the generators render many clips through one MIDI file: clips are laid
+out one after another, every channel is silenced and reset at each clip boundary, and the
+rendering is cut back into clips. The sampler renders each clip on its own. Long jobs are
+split into chunks that can render in parallel.
 """
 
 import io
@@ -24,8 +28,11 @@ import soundfile as sf
 from joblib import Parallel, delayed, effective_n_jobs
 
 from ..io import _resample, fix_length
+from . import _sampler
 
-__all__ = ["default_soundfont", "render_clips", "render_midi", "sounding"]
+__all__ = ["ENGINES", "default_soundfont", "render_clips", "render_midi", "sounding"]
+
+ENGINES = ("midirenderer", "sampler")
 
 TICKS_PER_SECOND = 960  # 480 ticks a beat at MIDI's default 120 BPM
 # The synthesizer takes MIDI events at the start of blocks of 64 samples at 48 kHz. Clips
@@ -36,6 +43,7 @@ _BLOCK_TICKS = 32
 _TICKS_PER_BEAT = 480
 _CHUNK_SECONDS = 120.0  # audio rendered per call: ~23 MB of 48 kHz stereo 16-bit
 _ALL_SOUND_OFF, _RESET_CONTROLLERS = 120, 121
+_SAMPLER_CHUNK = 64  # clips per chunk with the sampler
 
 
 def default_soundfont():
@@ -96,6 +104,13 @@ def _read_soundfont(path, mtime_ns, size):
         return f.read()
 
 
+def check_engine(engine):
+    """Check a rendering engine's name: one of :data:`ENGINES`."""
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    return engine
+
+
 def _soundfont_bytes(path):
     stat = os.stat(path)
     return _read_soundfont(path, stat.st_mtime_ns, stat.st_size)
@@ -137,7 +152,7 @@ def _to_float(frames, mono):
     return y * np.float32(1 / (32768 * frames.shape[1]))
 
 
-def render_midi(midi, *, sr=22050, mono=True, soundfont=None):
+def render_midi(midi, *, sr=22050, mono=True, soundfont=None, engine="midirenderer"):
     """Render a MIDI file with a General MIDI SoundFont.
 
     Parameters
@@ -147,9 +162,12 @@ def render_midi(midi, *, sr=22050, mono=True, soundfont=None):
     sr : int or None, default=22050
         Sample rate of the result; None keeps the renderer's own 48 kHz.
     mono : bool, default=True
-        Average the two channels into one.
+        Average the two channels into one. The sampler renders mono only.
     soundfont : str, os.PathLike or None, default=None
         A ``.sf2`` file; None uses :func:`default_soundfont`.
+    engine : {"midirenderer", "sampler"}, default="midirenderer"
+        The synthesizer: midirenderer (with the SoundFont's reverb and chorus) or
+        sklearn-music's own sample player (dry, mono; see :func:`render_clips`).
 
     Returns
     -------
@@ -169,8 +187,15 @@ def render_midi(midi, *, sr=22050, mono=True, soundfont=None):
     >>> y, sr = render_midi(pm, sr=16000)
     >>> y.dtype, sr, round(len(y) / sr, 1)
     (dtype('float32'), 16000, 1.0)
+    >>> y, sr = render_midi(pm, sr=16000, engine="sampler")
+    >>> y.shape == (len(y),), round(len(y) / sr, 1)
+    (True, 1.0)
     """
     path = check_soundfont(soundfont)
+    check_engine(engine)
+    if engine == "sampler" and not mono:
+        raise ValueError("engine='sampler' renders mono only: use mono=True, or "
+                         "engine='midirenderer' for stereo")
     if isinstance(midi, (bytes, bytearray)):
         data = bytes(midi)
     elif isinstance(midi, (str, os.PathLike)):
@@ -187,6 +212,15 @@ def render_midi(midi, *, sr=22050, mono=True, soundfont=None):
         )
     if data[:4] != b"MThd":
         raise ValueError("midi is not a Standard MIDI File (it does not start with 'MThd')")
+    if engine == "sampler":
+        sr = 48000 if sr is None else int(sr)
+        events, time = [], 0.0
+        for message in mido.MidiFile(file=io.BytesIO(data)):
+            time += message.time
+            if not message.is_meta:
+                events.append((time, message))
+        return _sampler.render_events(_sampler.load_soundfont(path), events,
+                                      int(round(time * sr)), sr), sr
     frames, rate = _render_bytes(data, path)
     y = _to_float(frames, mono)
     if sr is not None and sr != rate:
@@ -251,7 +285,7 @@ def _midi_file(clips, slot_ticks, clip_ticks):
 _SOUNDING = {}  # (soundfont path, mtime, size) -> {(program, pitch, velocity): bool}
 
 
-def sounding(notes, soundfont=None):
+def sounding(notes, soundfont=None, engine="midirenderer"):
     """Whether a SoundFont has a sample for each (program, pitch, velocity).
 
     SoundFonts map each program to samples over key and velocity ranges; a note outside
@@ -265,6 +299,9 @@ def sounding(notes, soundfont=None):
         (channel 10), where the pitch picks the drum.
     soundfont : str, os.PathLike or None, default=None
         A ``.sf2`` file; None uses :func:`default_soundfont`.
+    engine : {"midirenderer", "sampler"}, default="midirenderer"
+        Who plays the notes. The sampler answers from the SoundFont's zones (a region
+        covers the note and its sample is not all zeros), without rendering.
 
     Returns
     -------
@@ -278,12 +315,17 @@ def sounding(notes, soundfont=None):
     array([ True,  True, False])
     """
     path = check_soundfont(soundfont)
+    check_engine(engine)
     stat = os.stat(path)
-    known = _SOUNDING.setdefault((path, stat.st_mtime_ns, stat.st_size), {})
+    known = _SOUNDING.setdefault((path, stat.st_mtime_ns, stat.st_size, engine), {})
     notes = [(None if p is None else int(p), int(q), int(v)) for p, q, v in notes]
+    if engine == "sampler":
+        font = _sampler.load_soundfont(path)
+        for note in set(notes) - set(known):
+            known[note] = _sampler.note_sounds(font, *note)
     # softest first, so that no probe follows a much louder one
     new = sorted(set(notes) - set(known), key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
-    if new:
+    if new and engine == "midirenderer":
         # Each probe is 0.1 s of the note in a 0.3 s slot. The last 0.1 s of the slot holds
         # only the tail of its effects (SoundFonts send to the reverb themselves), still
         # decaying, so it bounds what reaches the next probe; a note sounds when its clip
@@ -336,8 +378,24 @@ def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths
     return out
 
 
+def _render_chunk_sampler(clips, soundfont_path, n_out, sr, peak, paths, out=None):
+    """Render clips one by one with the sampler; fill ``out`` (or a new array), or write."""
+    font = _sampler.load_soundfont(soundfont_path)
+    if out is None and paths is None:
+        out = np.empty((len(clips), n_out), np.float32)
+    for k, clip in enumerate(clips):
+        y = _sampler.render_events(font, clip, n_out, sr)
+        if peak is not None:
+            y = _normalize(y, peak)
+        if paths is None:
+            out[k] = y
+        else:
+            sf.write(paths[k], y, sr, subtype="PCM_16")
+    return out
+
+
 def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, paths=None,
-                 n_jobs=None):
+                 n_jobs=None, engine="midirenderer"):
     """Render many short MIDI clips fast, through a few long MIDI files.
 
     Parameters
@@ -352,13 +410,22 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     soundfont : str, os.PathLike or None, default=None
         A ``.sf2`` file; None uses :func:`default_soundfont`.
     gap : float, default=0.0
-        Seconds rendered and thrown away after each clip, for reverb tails to die out.
+        Seconds rendered and thrown away after each clip, for reverb tails to die out
+        (midirenderer only: the sampler renders each clip alone, with no effects).
     peak : float or None, default=None
         Scale each clip to this peak amplitude; None keeps the SoundFont's levels.
     paths : list of str or None, default=None
         Write clip k to ``paths[k]`` (16-bit WAV) instead of returning it.
     n_jobs : int or None, default=None
         Chunks rendered in parallel (joblib processes); None means 1.
+    engine : {"midirenderer", "sampler"}, default="midirenderer"
+        The synthesizer. ``"midirenderer"`` (a Rust synthesizer, FluidSynth-like) renders
+        at 48 kHz in stereo with the SoundFont's reverb and chorus, then mixes to mono and
+        resamples. ``"sampler"`` is sklearn-music's own sample player
+        (:mod:`~sklearn_music.datasets._sampler`): envelopes, filter and modulation
+        envelope as the SoundFont says, rendered dry and mono straight at ``sr``, several
+        times faster; it leaves out the LFOs (vibrato, tremolo), reverb and chorus, pitch
+        bend and the sustain pedal. Both are deterministic.
 
     Returns
     -------
@@ -374,25 +441,32 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     ...             (0.5, mido.Message("note_off", note=pitch))]
     >>> render_clips([note(60), note(64), note(67)], duration=1.0, sr=8000).shape
     (3, 8000)
+    >>> render_clips([note(60), note(64)], duration=1.0, sr=8000, engine="sampler").shape
+    (2, 8000)
     """
     path = check_soundfont(soundfont)
+    check_engine(engine)
     clip_ticks = int(round(duration * TICKS_PER_SECOND))
-    slot_ticks = clip_ticks + int(round(gap * TICKS_PER_SECOND))
-    slot_ticks = -(-slot_ticks // _BLOCK_TICKS) * _BLOCK_TICKS
-    per_chunk = max(1, int(_CHUNK_SECONDS * TICKS_PER_SECOND // slot_ticks))
-    starts = range(0, len(clips), per_chunk)
     n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+    if engine == "sampler":  # each clip alone: no gap
+        render, per_chunk, timing = _render_chunk_sampler, _SAMPLER_CHUNK, (n_out,)
+    else:
+        slot_ticks = clip_ticks + int(round(gap * TICKS_PER_SECOND))
+        slot_ticks = -(-slot_ticks // _BLOCK_TICKS) * _BLOCK_TICKS
+        per_chunk = max(1, int(_CHUNK_SECONDS * TICKS_PER_SECOND // slot_ticks))
+        render, timing = _render_chunk, (slot_ticks, clip_ticks)
+    starts = range(0, len(clips), per_chunk)
     out = np.empty((len(clips), n_out), np.float32) if paths is None else None
 
     def args(i):
-        return (clips[i : i + per_chunk], path, slot_ticks, clip_ticks, sr, peak,
+        return (clips[i : i + per_chunk], path, *timing, sr, peak,
                 None if paths is None else paths[i : i + per_chunk])
 
-    if effective_n_jobs(n_jobs) == 1 or len(starts) == 1:
+    if effective_n_jobs(n_jobs) == 1 or len(starts) <= 1:
         for i in starts:  # in this process: each chunk is written straight into the result
-            _render_chunk(*args(i), out=None if out is None else out[i : i + per_chunk])
+            render(*args(i), out=None if out is None else out[i : i + per_chunk])
     else:
-        results = Parallel(n_jobs=n_jobs)(delayed(_render_chunk)(*args(i)) for i in starts)
+        results = Parallel(n_jobs=n_jobs)(delayed(render)(*args(i)) for i in starts)
         if out is not None:
             for i, y in zip(starts, results):
                 out[i : i + per_chunk] = y
