@@ -1,13 +1,14 @@
-"""Rendering speed of make_notes against the plain way, in the same run.
+"""Rendering speed of make_notes, with each engine, against the plain way, in the same run.
 
-Both sides render NSynth-style notes (four seconds, held three, 16 kHz, mono, peak
-normalised, dry) from the default SoundFont (TimGM6mb), with midirenderer:
+Every side renders NSynth-style notes (four seconds, held three, 16 kHz, mono, peak
+normalised, dry) from the default SoundFont (TimGM6mb):
 
 - the plain way: for each note, a ``pretty_midi.PrettyMIDI`` with that one note, one
   ``midirenderer.render_wave_from`` call, the WAV read with soundfile, mixed to mono and
   resampled 48 kHz -> 16 kHz with ``librosa.resample``;
-- ours: ``make_notes(n, n_jobs=...)``, which also draws the notes and checks that the
-  SoundFont has a sample for each (``sounding``).
+- ours: ``make_notes(n, n_jobs=..., engine=...)``, which also draws the notes and checks
+  that the SoundFont has a sample for each (``sounding``), once with each engine given
+  (``--engines``): midirenderer, and sklearn-music's own sample player ("sampler").
 
 Each side runs in a fresh Python process and is timed from its first note to its last
 (the check of which notes sound, and worker start-up with ``--n-jobs``, included; imports
@@ -17,7 +18,8 @@ the process and of its workers is reported beside the wall-clock time, and the l
 average of the machine before and after, because other jobs on a shared machine slow
 every side.
 
-    python benchmarks/generators.py --n-notes 500 --n-plain 100 --n-jobs 1 2
+    python benchmarks/generators.py --n-notes 500 --n-plain 100 --n-jobs 1 2 \
+        --engines midirenderer sampler
 """
 
 import argparse
@@ -74,11 +76,11 @@ def _plain(n_notes, seed):
     return out
 
 
-def _ours(n_notes, seed, n_jobs):
+def _ours(n_notes, seed, n_jobs, engine):
     from sklearn_music.datasets import make_notes
 
     return make_notes(n_notes, sr=SR, duration=DURATION, note_duration=NOTE_DURATION,
-                      n_jobs=n_jobs, random_state=seed).data
+                      n_jobs=n_jobs, engine=engine, random_state=seed).data
 
 
 def _side(args):
@@ -97,13 +99,13 @@ def _side(args):
     if args.side == "plain":
         data = _plain(args.n_notes, args.seed)
     else:
-        data = _ours(args.n_notes, args.seed, args.n_jobs)
+        data = _ours(args.n_notes, args.seed, args.n_jobs, args.engine)
     wall = time.perf_counter() - start
     first_cpu = sum(os.times()[:4]) - sum(start_cpu[:4])  # workers not included
     again = None
     if args.side == "ours":  # the same call again: workers started, notes already probed
         start = time.perf_counter()
-        _ours(args.n_notes, args.seed, args.n_jobs)
+        _ours(args.n_notes, args.seed, args.n_jobs, args.engine)
         again = time.perf_counter() - start
     if args.n_jobs != 1:  # stop the workers, so that their CPU time is counted
         from joblib.externals.loky import get_reusable_executor
@@ -112,15 +114,16 @@ def _side(args):
     end_cpu = os.times()
     cpu = sum(end_cpu[:4]) - sum(start_cpu[:4])  # self and waited-for children
     assert data.shape == (args.n_notes, int(DURATION * SR)) and np.isfinite(data).all()
-    print(json.dumps({"side": args.side, "n_jobs": args.n_jobs, "n_notes": args.n_notes,
+    print(json.dumps({"side": args.side, "engine": args.engine, "n_jobs": args.n_jobs,
+                      "n_notes": args.n_notes,
                       "wall_s": wall, "again_s": again, "cpu_s": cpu, "first_cpu_s": first_cpu,
                       "load_before": load_before, "load_after": os.getloadavg()[0],
                       "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
-def _run(side, n_notes, seed, n_jobs=1):
+def _run(side, n_notes, seed, n_jobs=1, engine="midirenderer"):
     command = [sys.executable, __file__, "--side", side, "--n-notes", str(n_notes),
-               "--seed", str(seed), "--n-jobs", str(n_jobs)]
+               "--seed", str(seed), "--n-jobs", str(n_jobs), "--engines", engine]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -131,11 +134,13 @@ def main():
     parser.add_argument("--n-plain", type=int, default=100, help="notes for the plain way")
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1],
                         help="n_jobs values to time make_notes with")
+    parser.add_argument("--engines", nargs="+", default=["midirenderer", "sampler"],
+                        choices=["midirenderer", "sampler"], help="make_notes engines to time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--side", choices=["plain", "ours"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side is not None:
-        args.n_jobs = args.n_jobs[0]
+        args.n_jobs, args.engine = args.n_jobs[0], args.engines[0]
         return _side(args)
 
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()}")
@@ -144,16 +149,18 @@ def main():
     print(f"plain way       {plain['n_notes']:5d} notes  {plain['wall_s']:7.2f} s wall "
           f"{plain['cpu_s']:7.2f} s CPU  {plain_rate:6.1f} notes/s  "
           f"(load {plain['load_before']:.2f} -> {plain['load_after']:.2f})")
-    for n_jobs in args.n_jobs:
-        ours = _run("ours", args.n_notes, args.seed, n_jobs)
-        rate, again = ours["n_notes"] / ours["wall_s"], ours["n_notes"] / ours["again_s"]
-        cpu = (f"{ours['first_cpu_s']:7.2f} s CPU" if n_jobs == 1 else
-               f"{ours['cpu_s']:7.2f} s CPU of both calls with the workers'")
-        print(f"make_notes n_jobs={n_jobs:<2d} {ours['n_notes']:5d} notes  "
-              f"{ours['wall_s']:7.2f} s wall {cpu}  {rate:6.1f} notes/s  "
-              f"x{rate / plain_rate:.2f} the plain way; called again {again:6.1f} notes/s  "
-              f"x{again / plain_rate:.2f}  "
-              f"(load {ours['load_before']:.2f} -> {ours['load_after']:.2f})")
+    for engine in args.engines:
+        for n_jobs in args.n_jobs:
+            ours = _run("ours", args.n_notes, args.seed, n_jobs, engine)
+            rate, again = ours["n_notes"] / ours["wall_s"], ours["n_notes"] / ours["again_s"]
+            cpu = (f"{ours['first_cpu_s']:7.2f} s CPU ({ours['n_notes'] / ours['first_cpu_s']:.0f}"
+                   " notes per CPU-second)" if n_jobs == 1 else
+                   f"{ours['cpu_s']:7.2f} s CPU of both calls with the workers'")
+            print(f"make_notes {engine:12s} n_jobs={n_jobs:<2d} {ours['n_notes']:5d} notes  "
+                  f"{ours['wall_s']:7.2f} s wall {cpu}  {rate:6.1f} notes/s  "
+                  f"x{rate / plain_rate:.2f} the plain way; called again {again:6.1f} notes/s"
+                  f"  x{again / plain_rate:.2f}  "
+                  f"(load {ours['load_before']:.2f} -> {ours['load_after']:.2f})")
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -91,7 +91,7 @@ _MAX_CACHED = 4096  # resampled samples kept per SoundFont
 _MASTER_GAIN = 0.5
 # A cutoff moving with the modulation envelope changes in at most this many steps (each
 # at least 10 cents), so that a sweep costs a few filter calls, not one per block.
-_MAX_FILTER_STEPS = 32
+_MAX_FILTER_STEPS = 16
 
 
 class _Reader:
