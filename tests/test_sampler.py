@@ -11,10 +11,19 @@ import struct
 
 import librosa
 import mido
+import mir_eval
 import numpy as np
 import pytest
+from test_generators import _krumhansl_key
 
-from sklearn_music.datasets import default_soundfont, make_mixtures, make_notes, render_midi
+from sklearn_music.datasets import (
+    default_soundfont,
+    make_grooves,
+    make_key_pieces,
+    make_mixtures,
+    make_notes,
+    render_midi,
+)
 from sklearn_music.datasets._sampler import (
     ATTENUATION,
     COARSE_TUNE,
@@ -427,6 +436,25 @@ def test_make_mixtures_with_the_sampler_families_are_audible():
     flute_only = centroid[(mix.target == [0, 1]).all(axis=1)]
     assert len(bass_only) and len(flute_only) and bass_only.max() < flute_only.min()
     assert mix.target_names == ["bass", "flute"] and set(FAMILIES) >= set(mix.target_names)
+
+
+def test_key_pieces_and_grooves_with_the_sampler_keep_their_labels():
+    # the checks of tests/test_generators.py, with the sampler (no reverb)
+    pieces = make_key_pieces(24, duration=8.0, engine="sampler", random_state=0)
+    estimates = [_krumhansl_key(y, pieces.sr) for y in pieces.data]
+    assert np.mean(np.array(estimates) == pieces.target) >= 0.5
+    assert np.mean([mir_eval.key.weighted_score(k, e)
+                    for k, e in zip(pieces.target, estimates)]) >= 0.65
+    grooves = make_grooves(20, duration=8.0, engine="sampler", random_state=0)
+    hits, f_measures = 0, []
+    for y, tempo, beats in zip(grooves.data, grooves.target, grooves.beats):
+        onsets = librosa.onset.onset_strength(y=y, sr=grooves.sr)
+        estimate = librosa.feature.tempo(onset_envelope=onsets, sr=grooves.sr)[0]
+        hits += any(abs(estimate - m * tempo) < 0.04 * m * tempo for m in (1 / 2, 1, 2, 3))
+        _, tracked = librosa.beat.beat_track(onset_envelope=onsets, sr=grooves.sr, units="time")
+        f_measures.append(mir_eval.beat.f_measure(mir_eval.beat.trim_beats(beats),
+                                                  mir_eval.beat.trim_beats(tracked)))
+    assert hits / 20 >= 0.75 and np.mean(f_measures) >= 0.6
 
 
 # -- against midirenderer on a real bank --------------------------------------------------

@@ -362,7 +362,7 @@ def load_soundfont(path):
 
 
 def _seconds(timecents):
-    return 2.0 ** (np.clip(timecents, -12000, 8000) / 1200)
+    return 2.0 ** (min(max(float(timecents), -12000.0), 8000.0) / 1200)
 
 
 def _envelope_times(gens, base, key):
@@ -374,27 +374,37 @@ def _envelope_times(gens, base, key):
 
 
 def _volume_envelope(n, sr, release_at, gens, key, release=None):
-    """The volume envelope's gain for n samples, and where it falls silent."""
+    """The volume envelope's gain for n samples, and where it falls silent (100 dB down)."""
     delay, attack, hold, decay, sustain, release_s = _envelope_times(gens, VOL_ENV, key)
     release_s = release_s if release is None else release
     sustain_db = min(sustain / 10, _SILENCE_DB)
     decay_start = delay + attack + hold
+    attack = max(attack, 1e-9)
+
+    def attenuation_db(t):  # before any release: attack (linear gain), hold, decay in dB
+        rise = min(max((t - delay) / attack, 0.0), 1.0)
+        fall = min(max((t - decay_start) * _SILENCE_DB / decay, 0.0), sustain_db)
+        return fall - 20 * np.log10(max(rise, 1e-5))
+
     end = n
     if sustain_db >= _SILENCE_DB:  # it decays to silence even while held
         end = min(end, int(np.ceil((decay_start + decay) * sr)) + 1)
-    if release_at < end:
-        end = min(end, release_at + int(np.ceil(release_s * sr)) + 1)
+    level_db = 0.0
+    if release_at < end:  # the release falls 100 dB a release time, from the level it finds
+        level_db = attenuation_db(release_at / sr)
+        left = max(_SILENCE_DB - level_db, 0.0) / _SILENCE_DB * release_s
+        end = min(end, release_at + int(np.ceil(left * sr)) + 1)
     t = np.arange(end, dtype=np.float32) / np.float32(sr)
     rise = t - np.float32(delay)
-    rise *= np.float32(1 / max(attack, 1e-9))
-    np.clip(rise, 0, 1, out=rise)
-    # attenuation in dB: falling from 0 at the end of the hold to the sustain level
+    rise *= np.float32(1 / attack)
+    np.maximum(rise, 0, out=rise)
+    np.minimum(rise, 1, out=rise)
     fall = t - np.float32(decay_start)
     fall *= np.float32(_SILENCE_DB / decay)
-    np.clip(fall, 0, sustain_db, out=fall)
+    np.maximum(fall, 0, out=fall)
+    np.minimum(fall, np.float32(sustain_db), out=fall)
     if release_at < end:
         r = release_at
-        level_db = fall[r] - 20 * np.log10(max(rise[r], 1e-5))
         fall[r:] = (t[r:] - t[r]) * np.float32(_SILENCE_DB / release_s) + np.float32(level_db)
         rise[r:] = 1
     fall *= np.float32(-np.log(10) / 20)
@@ -534,7 +544,9 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
         steps = step * 2 ** (pitch_depth * env / 1200)
         position = start + np.concatenate([[0.0], np.cumsum(steps[:-1])])
     else:
-        position = start + step * np.arange(n)
+        position = np.arange(n, dtype=np.float64)
+        position *= step
+        position += start
     if looping:
         span = loop_end - loop_start
         wrap = int(np.searchsorted(position, loop_end))
@@ -543,9 +555,12 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
         if released and release_at > wrap:  # where the loop is at the release
             position[release_at:] -= position[release_at] - loop_start - \
                 np.fmod(position[release_at] - loop_start, span)
-        looped = position[wrap:stop]
+        looped = position[wrap:stop]  # into the loop: modulo by floor (np.fmod is slow)
         looped -= loop_start
-        np.fmod(looped, span, out=looped)
+        turns = looped * (1 / span)
+        np.floor(turns, out=turns)
+        turns *= span
+        looped -= turns
         looped += loop_start
         if released:
             n = release_at + int(np.searchsorted(position[release_at:], end - 1))
@@ -553,9 +568,12 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
         n = int(np.searchsorted(position, end - 1))
     position = position[:n]
     index = position.astype(np.intp)
-    frac = (position - index).astype(np.float32)
+    position -= index
+    y = data[1:][index]  # linear interpolation, in place: left + frac * (right - left)
     left = data[index]
-    y = left + frac * (data[index + 1] - left)
+    y -= left
+    y *= position.astype(np.float32)
+    y += left
     y *= envelope[:n]
     y = _filter(y, gens, velocity, mod_env, sr)
     y *= np.float32(gain * _MASTER_GAIN)
