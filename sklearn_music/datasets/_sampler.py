@@ -15,14 +15,15 @@ SoundFont 2.01 specification for what decides the sound of a held note:
   (fine and coarse); sample modes (no loop, loop, loop until release);
 - the volume envelope (delay, attack, hold, decay, sustain, release, with key number to
   hold and decay), the modulation envelope to pitch and filter cutoff, initial
-  attenuation (scaled by 0.4, as FluidSynth and rustysynth do), a resonant low-pass filter
+  attenuation (scaled by 0.4, as FluidSynth does), a resonant low-pass filter
   (``initialFilterFc``, ``initialFilterQ``, updated every 64 samples when the modulation
   envelope moves it), pan (mixed to mono), exclusive classes (an open hi-hat cut by the
   closed one);
 - the default modulators of note-on velocity: to attenuation (gain ``(velocity / 127)**2``,
-  the DLS concave curve, as rustysynth uses) and to filter cutoff (-2400 cents at
-  velocity 0, linear, as in SoundFont 2.01); channel volume (CC 7) and expression (CC 11)
-  the same way as velocity, and pan (CC 10), read when a note starts.
+  the DLS concave curve, whose levels match midirenderer's) and to filter cutoff (-2400
+  cents at velocity 0, linear, as in SoundFont 2.01; midirenderer leaves it out, so soft
+  notes are darker here); channel volume (CC 7) and expression (CC 11) the same way as
+  velocity, and pan (CC 10), read when a note starts.
 
 Left out: the two LFOs (vibrato and tremolo), reverb and chorus (the generators' one-shot
 notes are dry anyway), modulators stored in the file (``pmod``, ``imod``), pitch bend, the
@@ -86,8 +87,9 @@ _SILENCE_DB = 100.0  # an envelope this far down has ended (SF2: 100% = 100 dB)
 _KILL_SECONDS = 0.005  # release of a voice cut by its exclusive class or all-sound-off
 _GUARD = 4  # zeros after each sample, read by interpolation at its end
 _MAX_CACHED = 4096  # resampled samples kept per SoundFont
-# Output gain: rustysynth (midirenderer) plays at half scale; measured on ten TimGM6mb
-# notes, the sampler matched its level within -2.5 to +0.1 dB with this gain.
+# Output gain: midirenderer plays at half scale. With this gain the sampler's notes match
+# its levels: median +0.0 dB, 10th-90th percentile -1.0 to +0.3 dB over 150 TimGM6mb
+# notes (benchmarks/sampler_accuracy.py).
 _MASTER_GAIN = 0.5
 # A cutoff moving with the modulation envelope changes in at most this many steps (each
 # at least 10 cents), so that a sweep costs a few filter calls, not one per block.
@@ -301,24 +303,25 @@ class SoundFont:
         return y, loop
 
     def sample(self, sample, rate):
-        """(frames at ``rate`` with guard zeros, original length, loop, native rate), cached."""
+        """(frames at ``rate`` with guard zeros, native length, loop points), cached."""
         key = (sample, rate)
         if key not in self._data:
             if len(self._data) >= _MAX_CACHED:
                 self._data.clear()
             y, loop = self._raw(sample)
-            native = int(self._shdr["rate"][sample]) or 44100
+            native = self.native_rate(sample)
             n = len(y)
             if rate != native and n:
                 y = soxr.resample(y, native, rate, quality="HQ").astype(np.float32)
-            self._data[key] = (np.concatenate([y, np.zeros(_GUARD, np.float32)]), n, loop,
-                               native)
+            self._data[key] = (np.concatenate([y, np.zeros(_GUARD, np.float32)]), n, loop)
         return self._data[key]
 
     def native_rate(self, sample):
+        """A sample's rate in Hz (44100 where the header says 0)."""
         return int(self._shdr["rate"][sample]) or 44100
 
     def original_pitch(self, sample):
+        """A sample's MIDI key (60 where unset) and pitch correction in cents."""
         pitch = int(self._shdr["pitch"][sample])
         return 60 if pitch > 127 else pitch, int(self._shdr["correction"][sample])
 
@@ -519,7 +522,7 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
     # one, where linear interpolation is most accurate. Native data serves when slower.
     semitones = np.ceil((cents + max(pitch_depth, 0)) / 100 - 1e-9)
     rate = min(native, int(round(sr * 2 ** (-semitones / 12))))
-    data, length, (loop_start, loop_end), _ = soundfont.sample(sample, rate)
+    data, length, (loop_start, loop_end) = soundfont.sample(sample, rate)
     scale = rate / native
 
     def address(base, fine, coarse):
