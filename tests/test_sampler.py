@@ -24,6 +24,7 @@ from sklearn_music.datasets import (
     make_notes,
     render_midi,
 )
+from sklearn_music.datasets import _sampler
 from sklearn_music.datasets._sampler import (
     ATTENUATION,
     COARSE_TUNE,
@@ -305,6 +306,24 @@ def test_exclusive_class_cuts_the_earlier_note(tmp_path):
 
 
 # -- zones ---------------------------------------------------------------------------------
+
+
+def test_start_offset_past_the_end_is_silent(tmp_path):
+    zone = [(_sampler.START_COARSE, 1), (_sampler.MOD_ENV_TO_FC, -2400), (FILTER_FC, 9000),
+            (SAMPLE_ID, 0)]  # 32768 frames in: past the 22000 of the sample
+    assert not _render(_sine_bank(tmp_path, [zone]), _note(69)).any()
+
+
+def test_render_midi_with_the_sampler(tmp_path):
+    path = _sine_bank(tmp_path, [LOOPED])
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    track += [mido.Message("note_on", note=81, velocity=100, time=0),
+              mido.Message("note_off", note=81, time=960)]  # 1 s at 120 BPM, 480 a beat
+    midi.tracks.append(track)
+    y, sr = render_midi(midi, sr=SR, soundfont=path, engine="sampler")
+    assert sr == SR and len(y) == SR
+    assert abs(_cents(_frequency(y[1600:SR]), 880)) < 2
 
 
 def test_velocity_ranges_pick_zones(tmp_path):

@@ -445,6 +445,8 @@ def _lowpass(cutoff, q_db, sr):
 def _filter(y, gens, velocity, mod_env, sr):
     """Apply the voice's low-pass filter; its cutoff moves with the modulation envelope
     (one value a block of 64 samples), in steps."""
+    if not len(y):
+        return y
     cents = gens[FILTER_FC] - 2400 * (127 - velocity) / 128
     q_db = max(gens[FILTER_Q], 0) / 10
     top = 1200 * np.log2(0.45 * sr / 8.176)  # cents of 0.45 sr: higher means no filter
