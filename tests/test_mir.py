@@ -11,8 +11,9 @@ from sklearn_music import ChordEstimator, KeyEstimator, TempoEstimator
 from sklearn_music.datasets import load_gtzan
 from sklearn_music.features.key_profiles import KEY_NAMES, PITCH_CLASSES
 from sklearn_music.metrics import chord_score, mirex_key_score, tempo_accuracy1, tempo_accuracy2
-from sklearn_music.mir._harmony import CHORD_PROFILE, triad_histogram
+from sklearn_music.mir._harmony import triad_histogram
 from sklearn_music.mir.chords import CHORD_LABELS
+from sklearn_music.mir.key import CHORD_PROFILE
 
 SR = 22050
 C4 = 261.63

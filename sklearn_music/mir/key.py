@@ -14,7 +14,7 @@ from ._chroma import CHROMA_KINDS, chroma_frames
 from ._clips import check_clips
 from ._harmony import CHORD_PROFILE, rotate_chords, triad_histogram
 
-__all__ = ["KeyEstimator", "TRIAD_PROFILE"]
+__all__ = ["CHORD_PROFILE", "KeyEstimator", "TRIAD_PROFILE"]
 
 _HOP_LENGTH = 512
 
@@ -95,14 +95,14 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
       a profile of the key (Krumhansl-Schmuckler key finding);
     - harmony: a histogram of the major and minor triads the clip plays (soft frame-wise
       triad recognition on one-second chroma), correlated with the triads of the key
-      (:data:`~sklearn_music.mir._harmony.CHORD_PROFILE`), which tells a minor key from
+      (:data:`~sklearn_music.mir.key.CHORD_PROFILE`), which tells a minor key from
       its relative major by its dominant chord, not by a pitch-class balance.
 
     The key with the largest weighted mean of the two correlations wins (weight 1 for the
-    pitch classes, ``harmony`` for the chords). Without labels the profiles are templates; ``fit`` with labels learns a
-    major and a minor pitch-class profile and chord profile from the labelled clips, each
-    clip rotated to C so that every clip teaches its mode's profiles whatever its key,
-    shrunk towards the templates.
+    pitch classes, ``harmony`` for the chords). Without labels the profiles are templates;
+    ``fit`` with labels learns a major and a minor pitch-class profile and chord profile
+    from the labelled clips, each clip rotated to C so that every clip teaches its mode's
+    profiles whatever its key, shrunk towards the templates.
 
     Parameters
     ----------
