@@ -695,8 +695,9 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
         Processes rendering in parallel; None means 1.
     engine : {"midirenderer", "sampler"}, default="midirenderer"
         The synthesizer: midirenderer (a Rust synthesizer with the SoundFont's reverb and
-        chorus) or sklearn-music's own sample player (dry: no reverb, chorus or LFOs;
-        several times faster). See :func:`~sklearn_music.datasets.soundfont.render_clips`.
+        chorus) or sklearn-music's own sample player (dry: no reverb, chorus or LFOs; about
+        as fast here, its cost growing with the voices playing). See
+        :func:`~sklearn_music.datasets.soundfont.render_clips`.
     random_state : int, RandomState instance or None, default=None
         Seeds every draw.
 
@@ -896,8 +897,9 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
         Processes rendering in parallel; None means 1.
     engine : {"midirenderer", "sampler"}, default="midirenderer"
         The synthesizer: midirenderer (a Rust synthesizer with the SoundFont's reverb and
-        chorus) or sklearn-music's own sample player (dry: no reverb, chorus or LFOs;
-        several times faster). See :func:`~sklearn_music.datasets.soundfont.render_clips`.
+        chorus) or sklearn-music's own sample player (dry: no reverb, chorus or LFOs; about
+        as fast here, its cost growing with the voices playing). See
+        :func:`~sklearn_music.datasets.soundfont.render_clips`.
     random_state : int, RandomState instance or None, default=None
         Seeds every draw.
 
