@@ -8,7 +8,8 @@ Two engines render: ``engine="midirenderer"`` (a Rust SoundFont synthesizer with
 SoundFont's reverb and chorus, which renders at 48 kHz in stereo; the result is mixed to
 mono and resampled with soxr), and ``engine="sampler"``, sklearn-music's own sample player
 (:mod:`sklearn_music.datasets._sampler`: dry, mono, rendered directly at the requested
-rate, several times faster; no LFOs, reverb or chorus).
+rate; no LFOs, reverb or chorus; several times faster for one-shot notes, about as fast
+for clips where many voices play at once).
 
 With midirenderer the generators render many clips through one MIDI file: clips are laid
 out one after another, every channel is silenced and reset at each clip boundary, and the
@@ -424,8 +425,9 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
         resamples. ``"sampler"`` is sklearn-music's own sample player
         (:mod:`~sklearn_music.datasets._sampler`): envelopes, filter and modulation
         envelope as the SoundFont says, rendered dry and mono straight at ``sr``, several
-        times faster; it leaves out the LFOs (vibrato, tremolo), reverb and chorus, pitch
-        bend and the sustain pedal. Both are deterministic.
+        times faster for one-shot notes (its cost grows with the voices playing); it
+        leaves out the LFOs (vibrato, tremolo), reverb and chorus, pitch bend and the
+        sustain pedal. Both are deterministic.
 
     Returns
     -------
