@@ -14,7 +14,6 @@ import mido
 import mir_eval
 import numpy as np
 import pytest
-from test_generators import _krumhansl_key
 
 from sklearn_music.datasets import (
     default_soundfont,
@@ -47,6 +46,7 @@ from sklearn_music.datasets._sampler import (
 )
 from sklearn_music.datasets.generators import FAMILIES
 from sklearn_music.datasets.soundfont import render_clips, sounding
+from sklearn_music.features.key_profiles import KEY_NAMES, key_profiles
 
 SR = 16000
 RATE = 44000  # sample rate of the test samples: 440 Hz is exactly 100 samples a period
@@ -455,6 +455,13 @@ def test_make_mixtures_with_the_sampler_families_are_audible():
     flute_only = centroid[(mix.target == [0, 1]).all(axis=1)]
     assert len(bass_only) and len(flute_only) and bass_only.max() < flute_only.min()
     assert mix.target_names == ["bass", "flute"] and set(FAMILIES) >= set(mix.target_names)
+
+
+def _krumhansl_key(y, sr):
+    """Plain Krumhansl-Schmuckler: the key profile best correlated with mean CQT chroma."""
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
+    scores = [np.corrcoef(chroma, profile)[0, 1] for profile in key_profiles("krumhansl")]
+    return KEY_NAMES[int(np.argmax(scores))]
 
 
 def test_key_pieces_and_grooves_with_the_sampler_keep_their_labels():
