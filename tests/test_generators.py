@@ -240,10 +240,11 @@ def _krumhansl_key(y, sr):
     return KEY_NAMES[int(np.argmax([np.corrcoef(chroma, t)[0, 1] for t in templates]))]
 
 
-def test_make_key_pieces_key_is_audible():
+@pytest.mark.parametrize("engine", ["midirenderer", "sampler"])
+def test_make_key_pieces_key_is_audible(engine):
     # A plain Krumhansl-Schmuckler estimate finds the labelled key in most pieces; its
     # mistakes are the usual neighbours (fifth, relative, parallel), never noise.
-    pieces = make_key_pieces(24, duration=8.0, random_state=0)
+    pieces = make_key_pieces(24, duration=8.0, engine=engine, random_state=0)
     estimates = [_krumhansl_key(y, pieces.sr) for y in pieces.data]
     scores = [mir_eval.key.weighted_score(k, e) for k, e in zip(pieces.target, estimates)]
     assert np.mean(np.array(estimates) == pieces.target) >= 0.5
@@ -285,10 +286,11 @@ def test_make_key_pieces_errors():
 # make_grooves -------------------------------------------------------------------------------
 
 
-def test_make_grooves_tempo_is_audible():
+@pytest.mark.parametrize("engine", ["midirenderer", "sampler"])
+def test_make_grooves_tempo_is_audible(engine):
     # librosa's tempo estimate (a generic onset autocorrelation) agrees with the label up
     # to the usual octave and 2/3 ambiguities, and the beats are where the onsets are.
-    grooves = make_grooves(20, duration=8.0, random_state=0)
+    grooves = make_grooves(20, duration=8.0, engine=engine, random_state=0)
     hits, f_measures = 0, []
     for y, tempo, beats in zip(grooves.data, grooves.target, grooves.beats):
         onsets = librosa.onset.onset_strength(y=y, sr=grooves.sr)

@@ -11,14 +11,11 @@ import struct
 
 import librosa
 import mido
-import mir_eval
 import numpy as np
 import pytest
 
 from sklearn_music.datasets import (
     default_soundfont,
-    make_grooves,
-    make_key_pieces,
     make_mixtures,
     make_notes,
     render_midi,
@@ -46,7 +43,6 @@ from sklearn_music.datasets._sampler import (
 )
 from sklearn_music.datasets.generators import FAMILIES
 from sklearn_music.datasets.soundfont import render_clips, sounding
-from sklearn_music.features.key_profiles import KEY_NAMES, key_profiles
 
 SR = 16000
 RATE = 44000  # sample rate of the test samples: 440 Hz is exactly 100 samples a period
@@ -455,32 +451,6 @@ def test_make_mixtures_with_the_sampler_families_are_audible():
     flute_only = centroid[(mix.target == [0, 1]).all(axis=1)]
     assert len(bass_only) and len(flute_only) and bass_only.max() < flute_only.min()
     assert mix.target_names == ["bass", "flute"] and set(FAMILIES) >= set(mix.target_names)
-
-
-def _krumhansl_key(y, sr):
-    """Plain Krumhansl-Schmuckler: the key profile best correlated with mean CQT chroma."""
-    chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
-    scores = [np.corrcoef(chroma, profile)[0, 1] for profile in key_profiles("krumhansl")]
-    return KEY_NAMES[int(np.argmax(scores))]
-
-
-def test_key_pieces_and_grooves_with_the_sampler_keep_their_labels():
-    # the checks of tests/test_generators.py, with the sampler (no reverb)
-    pieces = make_key_pieces(24, duration=8.0, engine="sampler", random_state=0)
-    estimates = [_krumhansl_key(y, pieces.sr) for y in pieces.data]
-    assert np.mean(np.array(estimates) == pieces.target) >= 0.5
-    assert np.mean([mir_eval.key.weighted_score(k, e)
-                    for k, e in zip(pieces.target, estimates)]) >= 0.65
-    grooves = make_grooves(20, duration=8.0, engine="sampler", random_state=0)
-    hits, f_measures = 0, []
-    for y, tempo, beats in zip(grooves.data, grooves.target, grooves.beats):
-        onsets = librosa.onset.onset_strength(y=y, sr=grooves.sr)
-        estimate = librosa.feature.tempo(onset_envelope=onsets, sr=grooves.sr)[0]
-        hits += any(abs(estimate - m * tempo) < 0.04 * m * tempo for m in (1 / 2, 1, 2, 3))
-        _, tracked = librosa.beat.beat_track(onset_envelope=onsets, sr=grooves.sr, units="time")
-        f_measures.append(mir_eval.beat.f_measure(mir_eval.beat.trim_beats(beats),
-                                                  mir_eval.beat.trim_beats(tracked)))
-    assert hits / 20 >= 0.75 and np.mean(f_measures) >= 0.6
 
 
 # -- against midirenderer on a real bank --------------------------------------------------
