@@ -479,13 +479,15 @@ class _SpectrogramNet:
         """One training step, on an augmented batch when ``augment`` is True."""
         Xi, yi = batch
         if self.augment:
-            Xi, yi = SpecAugment(
-                reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
-                freq_mask=self.freq_mask, mixup=self.mixup,
-            )(Xi.to(self.device_), self._soft_targets(yi).to(self.device_),
-              band_mean=torch.from_numpy(self.band_mean_),
-              band_scale=torch.from_numpy(self.band_scale_))
+            Xi, yi = self._augmenter()(
+                Xi.to(self.device_), self._soft_targets(yi).to(self.device_),
+                band_mean=torch.from_numpy(self.band_mean_),
+                band_scale=torch.from_numpy(self.band_scale_))
         return super().train_step_single((Xi, yi), **fit_params)
+
+    def _augmenter(self):
+        return SpecAugment(reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
+                           freq_mask=self.freq_mask, mixup=self.mixup)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The criterion, plus ``l1`` times the sum of absolute weights while training."""
@@ -529,7 +531,7 @@ default="resnet"
         module class, built as ``cls(n_outputs=..., dropout=..., **module__params)``
         (``dropout`` only if its constructor takes it) and called on float32 batches
         ``(batch, 1, n_mels, n_frames)`` to return logits ``(batch, n_outputs)``.
-    max_epochs : int, default=20
+    max_epochs : int, default={max_epochs}
         Most passes over the training data.
     batch_size : int, default=32
         Clips per batch, in training and prediction.
@@ -641,7 +643,7 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     as spectrograms of one frame, whose bands are the features.
 
     Parameters
-    ----------{_SHARED_PARAMETERS}{_PREFIXED_PARAMETERS}
+    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '20')}{_PREFIXED_PARAMETERS}
 
     Attributes
     ----------
@@ -779,7 +781,13 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     for :class:`CNNClassifier`; mixup blends the tag vectors of the mixed clips.
 
     Parameters
-    ----------{_SHARED_PARAMETERS}
+    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '40')}
+    overlay : float, default=0.5
+        Probability that a training clip is overlaid with another clip of its batch
+        (powers summed, within ±6 dB of each other) and takes the union of both clips'
+        tags: new mixtures from the training ones, which take more epochs to learn, hence
+        40 by default. Assumes log-power (dB) input; applies when ``augment`` is True; 0
+        disables.
     threshold : float or "tuned", default=0.5
         ``predict`` marks a tag present when its probability reaches this. "tuned" picks
         per tag the threshold that maximises F1 on the validation split (tags with no
@@ -819,13 +827,14 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     _parameter_constraints = {
         **_SpectrogramNet._parameter_constraints,
         "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"tuned"})],
+        "overlay": [Interval(Real, 0, 1, closed="both")],
     }
 
-    def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
+    def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
-                 chunk_frames=None,
+                 overlay=0.5, chunk_frames=None,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
                  random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
@@ -838,6 +847,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )
         self.threshold = threshold
+        self.overlay = overlay
 
     def fit(self, X, y):
         """Train the network from scratch.
@@ -901,6 +911,11 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     @staticmethod
     def _soft_targets(y):
         return y
+
+    def _augmenter(self):
+        augmenter = super()._augmenter()
+        augmenter.overlay = self.overlay
+        return augmenter
 
     @staticmethod
     def _activation(logits):

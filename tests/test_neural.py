@@ -413,6 +413,41 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     assert (tail[:, :-1] >= tail[:, 1:] - 1e-3).all()  # and decays
 
 
+def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
+    torch.manual_seed(0)
+    n = 16
+    db = torch.full((n, 1, n, 6), -80.0)
+    db[torch.arange(n), 0, torch.arange(n)] = -10.0  # clip i sounds in band i only
+    Y = torch.eye(n)  # and has tag i only
+    stats = dict(band_mean=torch.full((n,), -50.0), band_scale=torch.full((n,), 10.0))
+    X = (db + 50.0) / 10.0
+    off = dict(reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    out, tags = SpecAugment(**off, overlay=1.0)(X, Y, **stats)
+    out_db = out * 10.0 - 50.0
+    sounding = out_db[:, 0, :, 0] > -40.0
+    assert torch.equal(sounding, tags.bool())  # each tag sounds, and nothing else does
+    assert (tags.sum(dim=1) == 2).sum() >= n // 2  # most clips gained another's tag
+    torch.testing.assert_close(out_db.amax(dim=(1, 2, 3)), db.amax(dim=(1, 2, 3)))
+    levels = out_db[:, 0, :, 0][tags.bool()].reshape(-1)
+    assert levels.min() >= -16.0 - 1e-3  # the other clip within 6 dB, then re-peaked
+    same, kept = SpecAugment(**off, overlay=0.0)(X, Y, **stats)
+    assert torch.equal(same, X) and torch.equal(kept, Y)
+
+
+def test_tagger_overlay_trains_and_is_validated():
+    X, Y = tag_clips(120)
+    X_test, Y_test = tag_clips(60, seed=1)
+    tagger = CNNTagger("simple", max_epochs=10, module__width=8, n_jobs=1, overlay=0.5,
+                       random_state=0).fit(X, Y)
+    assert roc_auc_score(Y_test, tagger.predict_proba(X_test), average="macro") >= 0.9
+    with pytest.raises(ValueError, match="overlay"):
+        CNNTagger(overlay=1.5).fit(X, Y)
+    # On by default for tags; a classifier never overlays (a class has no union).
+    assert CNNTagger()._augmenter().overlay == 0.5
+    assert CNNTagger(overlay=0.0)._augmenter().overlay == 0.0
+    assert CNNClassifier()._augmenter().overlay == 0.0
+
+
 # --------------------------------------------------------------------------- tagging
 def test_tagger_shapes_thresholds_and_learning():
     X, Y = tag_clips(120)

@@ -1,12 +1,14 @@
-"""Spectrogram augmentation applied to training batches: reverb, gain, masking and mixup.
+"""Spectrogram augmentation applied to training batches: reverb, overlay, gain, masking, mixup.
 
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
 one studio) recognise another: a simulated room tail stands in for the halls that dry
 rendered notes lack, a random gain removes loudness as a cue, masking hides any single
 band or moment the network might lean on (SpecAugment, Park et al. 2019), and mixup
 (Zhang et al. 2018) blends pairs of clips and their labels, which smooths the decision
-boundaries. All randomness comes from PyTorch's default generator, which the estimators
-seed from ``random_state``.
+boundaries. For tagging, overlaying two clips makes a new mixture whose tags are those of
+both, so a few thousand training mixtures give many more combinations of instruments.
+All randomness comes from PyTorch's default generator, which the estimators seed from
+``random_state``.
 """
 
 import math
@@ -35,10 +37,15 @@ class SpecAugment:
         Largest fraction of the bands hidden by one frequency mask per clip (0 disables).
     mixup : float, default=0.2
         Alpha of the Beta(alpha, alpha) distribution of mixup weights (0 disables).
+    overlay : float, default=0.0
+        For multi-label tags only: the probability that a clip is overlaid with another
+        clip of the batch (their powers summed, the other clip within ±6 dB of it, the
+        sum brought back to the clip's peak level), its tags becoming the union of both
+        clips' tags. 0 disables. A class label has no union, so classifiers keep 0.
 
     Notes
     -----
-    Reverb and gain act on decibels: the input must be log-power in dB (as
+    Reverb, overlay and gain act on decibels: the input must be log-power in dB (as
     :class:`~sklearn_music.MelSpectrogram` gives), standardised per band with
     ``band_mean`` and ``band_scale``.
 
@@ -54,12 +61,14 @@ class SpecAugment:
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2):
+    def __init__(self, *, reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
+                 overlay=0.0):
         self.reverb = reverb
         self.gain_db = gain_db
         self.time_mask = time_mask
         self.freq_mask = freq_mask
         self.mixup = mixup
+        self.overlay = overlay
 
     def __call__(self, X, Y, *, band_mean, band_scale):
         """Augment a batch.
@@ -69,7 +78,8 @@ class SpecAugment:
         X : torch.Tensor of shape (batch, 1, n_bands, n_frames)
             Spectrograms in dB, standardised per band: ``(dB - band_mean) / band_scale``.
         Y : torch.Tensor of shape (batch, n_outputs)
-            Float targets: one-hot classes or 0/1 tags. Mixup blends them.
+            Float targets: one-hot classes or 0/1 tags. Mixup blends them; overlay
+            takes the union of tags.
         band_mean, band_scale : torch.Tensor of shape (n_bands,)
             The per-band mean and standard deviation, in dB, that standardised X.
 
@@ -83,6 +93,9 @@ class SpecAugment:
         X = X.clone()
         if self.reverb > 0:
             X = (_reverberate(X * scale + mean, self.reverb) - mean) / scale
+        if self.overlay > 0 and X.shape[0] > 1:
+            X, Y = _overlay(X * scale + mean, Y, self.overlay)
+            X = (X - mean) / scale
         if self.gain_db > 0:
             gain = (torch.rand(X.shape[0], device=X.device) * 2 - 1) * self.gain_db
             X += gain[:, None, None, None] / scale
@@ -117,6 +130,19 @@ def _reverberate(db, largest_decay):
     signal = F.pad(power.reshape(1, n_clips * n_rows, n_frames), (length - 1, 0))
     tail = F.conv1d(signal, weight, groups=n_clips * n_rows).reshape(power.shape)
     return 10.0 * torch.log10((power + tail).clamp_min(1e-10))
+
+
+def _overlay(db, Y, probability):
+    """Overlay some clips (in dB) with other clips of the batch; their tags are OR-ed."""
+    n_clips = db.shape[0]
+    other = torch.randperm(n_clips, device=db.device)
+    level = (torch.rand(n_clips, device=db.device) * 2 - 1)[:, None, None, None] * 6.0
+    both = 10.0 * torch.log10(10.0 ** (db / 10.0) + 10.0 ** ((db[other] + level) / 10.0))
+    peak = (1, 2, 3)
+    both = both - (both.amax(dim=peak, keepdim=True) - db.amax(dim=peak, keepdim=True))
+    chosen = torch.rand(n_clips, device=db.device) < probability
+    return (torch.where(chosen[:, None, None, None], both, db),
+            torch.where(chosen[:, None], torch.maximum(Y, Y[other]), Y))
 
 
 def _band_keep(n_clips, size, fraction, device):
