@@ -147,7 +147,7 @@ def test_early_stopping_state_survives_the_interruption(tmp_path):
 def test_tagger_with_plateau_schedule_and_tuned_thresholds(tmp_path):
     X, Y = tags()
     params = dict(FAST, max_epochs=6, lr=0.05, lr_schedule="plateau", patience=3,
-                  threshold="tuned")
+                  threshold="tuned", overlay=0.0)
     uninterrupted = CNNTagger("simple", **params).fit(X, Y)
     # The rate is halved after epoch 3, once valid_loss has worsened twice: the plateau
     # count started before the interruption must carry over.
