@@ -49,6 +49,7 @@ from sklearn.svm import SVC
 
 from sklearn_music import MFCC, AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
 from sklearn_music.datasets import load_nsynth, make_mixtures, make_notes
+from sklearn_music.datasets.soundfont import ENGINES
 from sklearn_music.metrics import tagging_scores
 
 SR = 16000
@@ -67,6 +68,10 @@ def parse_args(argv):
                         help="SoundFont of the training notes (default: TimGM6mb)")
     parser.add_argument("--test-soundfont", action="append", default=None,
                         help=f"SoundFont of the test notes, repeatable (default: {FLUID_R3})")
+    parser.add_argument("--train-engine", choices=ENGINES, default=None,
+                        help="engine rendering the training clips (default: the generators')")
+    parser.add_argument("--test-engine", choices=ENGINES, default=None,
+                        help="engine rendering the test clips (default: the generators')")
     parser.add_argument("--architecture", default="resnet", help="CNNClassifier architecture")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="CNNClassifier max_epochs (default: the estimator's default)")
@@ -92,12 +97,13 @@ def parse_args(argv):
     return args
 
 
-def render(make, n, soundfont, seed):
+def render(make, n, soundfont, seed, engine):
     """``make_notes`` or ``make_mixtures`` clips from a SoundFont: waveforms, targets."""
     start = time.perf_counter()
-    clips = make(n, soundfont=soundfont, random_state=seed)
-    print(f"rendered {n} clips ({make.__name__}) from {Path(clips.soundfont).name} in "
-          f"{time.perf_counter() - start:.0f} s", flush=True)
+    options = {} if engine is None else {"engine": engine}
+    clips = make(n, soundfont=soundfont, random_state=seed, **options)
+    print(f"rendered {n} clips ({make.__name__}, engine {engine or 'default'}) from "
+          f"{Path(clips.soundfont).name} in {time.perf_counter() - start:.0f} s", flush=True)
     return clips.data, clips.target
 
 
@@ -139,8 +145,10 @@ def cnn_throughput(net, n_clips, seconds):
 
 
 def classify_notes(args):
-    X_train, y_train = render(make_notes, args.n_train, args.train_soundfont, args.seed)
-    tests = {Path(path).name: render(make_notes, args.n_test, path, args.seed + 1)
+    X_train, y_train = render(make_notes, args.n_train, args.train_soundfont, args.seed,
+                              args.train_engine)
+    tests = {Path(path).name: render(make_notes, args.n_test, path, args.seed + 1,
+                                     args.test_engine)
              for path in args.test_soundfont}
     start = time.perf_counter()
     mel = mel_spectrogram().fit(X_train)
@@ -184,8 +192,9 @@ def classify_notes(args):
 def tag_mixtures(args):
     n_test = max(args.n_mixtures // 3, 30)
     X_train, Y_train = render(make_mixtures, args.n_mixtures, args.train_soundfont,
-                              args.seed + 2)
-    tests = {Path(path).name: render(make_mixtures, n_test, path, args.seed + 3)
+                              args.seed + 2, args.train_engine)
+    tests = {Path(path).name: render(make_mixtures, n_test, path, args.seed + 3,
+                                     args.test_engine)
              for path in args.test_soundfont}
     mel = mel_spectrogram().fit(X_train)
     S_train = mel.transform(X_train)
