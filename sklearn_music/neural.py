@@ -10,13 +10,13 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 ``callbacks__print_log__floatfmt``, ...) work as in any skorch net.
 """
 
-import hashlib
 import inspect
 import os
 from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 from types import MappingProxyType
 
+import joblib
 import numpy as np
 import torch
 from skorch import NeuralNet, NeuralNetClassifier
@@ -86,16 +86,6 @@ def _torch_threads(n_jobs):
 # checkpoint resumes with other values of them (n_jobs and device change the rounding of
 # floating-point sums, so bit-identical results need the same ones).
 _RESUMABLE_WITH_OTHER = {"checkpoint_dir", "device", "n_jobs", "verbose", "callbacks"}
-
-
-def _digest(*arrays):
-    """SHA-256 of arrays' dtypes, shapes and values."""
-    digest = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        digest.update(f"{a.dtype.str}{a.shape}".encode())
-        digest.update(repr(a.tolist()).encode() if a.dtype.hasobject else a)
-    return digest.hexdigest()
 
 
 def _describe(value):
@@ -369,8 +359,8 @@ class _SpectrogramNet:
         folder = os.fspath(self.checkpoint_dir)
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise ValueError(f"checkpoint_dir must be a folder, got the file {folder!r}")
-        fingerprint = {"estimator": type(self).__qualname__, "X": _digest(X),
-                       "y": _digest(y, np.asarray(self.classes_))}
+        fingerprint = {"estimator": type(self).__qualname__, "X": joblib.hash(X),
+                       "y": joblib.hash((y, np.asarray(self.classes_)))}
         for name, value in self.get_params(deep=False).items():
             if name not in _RESUMABLE_WITH_OTHER and not name.startswith("callbacks__"):
                 fingerprint[name] = _describe(value)

@@ -635,8 +635,9 @@ def note_sounds(soundfont, program, key, velocity):
     return False
 
 
-def _event_order(message):
-    """Within one instant: controllers and programs, then note-offs, then note-ons."""
+def event_order(message):
+    """Sort key of MIDI messages within one instant (both engines order them so):
+    controllers and programs, then note-offs, then note-ons."""
     if message.type == "note_on" and message.velocity > 0:
         return 2
     return 1 if message.type in ("note_off", "note_on") else 0
@@ -680,7 +681,7 @@ def render_events(soundfont, events, n_samples, sr):
     volume, expression, pan = [100] * 16, [127] * 16, [64] * 16
     voices = []  # [onset, release sample or None, release seconds or None, note data]
     held = {}  # (channel, key) -> indices of voices not yet released
-    for time, message in sorted(events, key=lambda e: (e[0], _event_order(e[1]))):
+    for time, message in sorted(events, key=lambda e: (e[0], event_order(e[1]))):
         at = int(round(time * sr))
         channel = getattr(message, "channel", 0)
         if message.type == "program_change":

@@ -229,13 +229,6 @@ def render_midi(midi, *, sr=22050, mono=True, soundfont=None, engine="midirender
     return y, int(rate if sr is None else sr)
 
 
-def _event_order(message):
-    """Sort key within one tick: controllers and programs, then note-offs, then note-ons."""
-    if message.type == "note_on" and message.velocity > 0:
-        return 2
-    return 1 if message.type in ("note_off", "note_on") else 0
-
-
 # Silence (all sound off) and reset (reset all controllers) every channel, so that no clip
 # hears the one before it: 32 control changes, one delta-time of 0 between each.
 _RESET = b"\x00".join(bytes([0xB0 | channel, control, 0])
@@ -268,7 +261,7 @@ def _midi_file(clips, slot_ticks, clip_ticks):
         events.append((start, -1, _RESET))
         for time, message in clip:
             tick = start + 1 + min(int(round(time * TICKS_PER_SECOND)), clip_ticks - 2)
-            events.append((tick, _event_order(message), bytes(message.bytes())))
+            events.append((tick, _sampler.event_order(message), bytes(message.bytes())))
         events.append((start + clip_ticks, -1, _RESET))
     events.append((len(clips) * slot_ticks, -1, _RESET))  # the last event ends the rendering
     events.sort(key=lambda e: (e[0], e[1]))

@@ -59,15 +59,13 @@ def _unit(x):
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def _key_templates(profiles):
-    """(24, 12) unit templates in KEY_NAMES order from (2, 12) major/minor profiles in C."""
-    rolled = [np.roll(profiles[mode], tonic) for mode in (0, 1) for tonic in range(12)]
-    return _unit(np.array(rolled))
+def _key_templates(profiles, rotate=np.roll):
+    """(24, n) unit templates in KEY_NAMES order from (2, n) major/minor profiles in C.
 
-
-def _chord_key_templates(chord_profiles):
-    """(24, 24) unit chord templates in KEY_NAMES order from (2, 24) profiles in C."""
-    rolled = [rotate_chords(chord_profiles[mode], tonic) for mode in (0, 1) for tonic in range(12)]
+    ``rotate(profile, tonic)`` transposes a profile: ``np.roll`` for the 12 pitch
+    classes, :func:`rotate_chords` for the 24 triads of a chord profile.
+    """
+    rolled = [rotate(profiles[mode], tonic) for mode in (0, 1) for tonic in range(12)]
     return _unit(np.array(rolled))
 
 
@@ -277,7 +275,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         profiles, chord_profiles, _ = self._profiles_and_classes()
         chroma, chords = self._analyse(check_clips(self, X))
         scores = chroma @ _key_templates(profiles).T
-        scores += self.harmony * (chords @ _chord_key_templates(chord_profiles).T)
+        scores += self.harmony * (chords @ _key_templates(chord_profiles, rotate_chords).T)
         return scores / (1.0 + self.harmony)
 
     def predict(self, X):

@@ -13,7 +13,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ..metrics import tempo_accuracy1
 from ._clips import check_clips
-from ._periodicity import onset_envelopes, periodicity, tempo_grid
+from ._periodicity import _SAME_TEMPO, onset_envelopes, periodicity, tempo_grid
 
 __all__ = ["TempoEstimator"]
 
@@ -141,10 +141,10 @@ class TempoEstimator(BaseEstimator):
         prior rates them (so that a classifier trained on few clips can lean on it)."""
         pick, weighted = self._prior_pick(rhythm)
         candidates = rhythm.candidates(self.min_bpm, self.max_bpm)
-        if np.all(np.abs(np.log2(candidates / pick)) >= 0.03):
-            candidates = np.append(candidates, pick)
+        is_pick = np.abs(np.log2(candidates / pick)) < _SAME_TEMPO
+        if not is_pick.any():
+            candidates, is_pick = np.append(candidates, pick), np.append(is_pick, True)
         prior_score = rhythm.at(weighted, candidates) / max(weighted.max(), 1e-12)
-        is_pick = np.abs(np.log2(candidates / pick)) < 0.03
         features = np.column_stack([rhythm.features(candidates), prior_score, is_pick])
         return candidates, features
 
