@@ -44,7 +44,7 @@ import soxr
 
 from .._input import check_audio_file
 from ..exceptions import AudioError
-from ..io import load_audio
+from ..io import fix_length, load_audio
 from ._context import ClipContext, frame_count, mel_key, tuning_key
 from ._spectra import tuning_from_peaks, tuning_peaks
 
@@ -325,7 +325,7 @@ def _file_chunks(path, sr):
                     y = stream.resample_chunk(y, last=last)
                     if last:  # the length of a whole-file resampling
                         size = math.ceil(n_read * sr / native_sr) - n_out
-                        y = y[:size] if len(y) >= size else np.pad(y, (0, size - len(y)))
+                        y = fix_length(y, size)
                 n_out += len(y)
                 yield y
                 if last:
