@@ -107,12 +107,16 @@ class TempoFeatures(ClipTransformer):
             "tempo", "onset_strength_mean", "onset_strength_std", "onset_rate", "pulse_clarity",
         ] + [f"tempogram_ratio_{note}" for note in _RATIOS]  # fmt: skip
 
+    def _log_mel_args(self):
+        """What ``ClipContext.log_mel`` is asked (a power mel in dB), here and in the plan."""
+        return (_ONSET_N_FFT, self.hop_length, _ONSET_N_MELS, 0.0, None)
+
     def _stream_plan(self):
-        return FromMels((_ONSET_N_FFT, self.hop_length, _ONSET_N_MELS, 0.0, None, 2.0))
+        return FromMels((*self._log_mel_args(), 2.0))
 
     def _features_from(self, ctx):
         sr, hop = self.sr, self.hop_length
-        log_mel = ctx.log_mel(_ONSET_N_FFT, hop, _ONSET_N_MELS, 0.0, None)
+        log_mel = ctx.log_mel(*self._log_mel_args())
         envelope = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=hop)
         # librosa's tempo averages the tempogram over frames first: only the mean is needed.
         mean_tg = mean_tempogram(envelope, win_length=self.win_length)

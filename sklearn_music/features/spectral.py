@@ -156,14 +156,15 @@ class MelSpectrogram(FrameTransformer):
     def _feature_names(self):
         return [f"mel_{i}" for i in range(self.n_mels)]
 
+    def _mel_args(self):
+        """What ``ClipContext.mel`` is asked, here and in the plan for long clips."""
+        return (self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax, self.power)
+
     def _features_from(self, ctx):
-        mel = ctx.mel(self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax,
-                      self.power)  # fmt: skip
-        return self._finish(mel)
+        return self._finish(ctx.mel(*self._mel_args()))
 
     def _stream_plan(self):
-        return FromMels((self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax,
-                         self.power))  # fmt: skip
+        return FromMels(self._mel_args())
 
     def _finish(self, mel):
         """Fix the frame count and convert to decibels, as the options ask."""
@@ -283,11 +284,15 @@ class MFCC(FrameTransformer):
         blocks = ["mfcc", "mfcc_delta", "mfcc_delta2"][: 1 + self.deltas]
         return [f"{block}_{i}" for block in blocks for i in range(self.n_mfcc)]
 
+    def _log_mel_args(self):
+        """What ``ClipContext.log_mel`` is asked (a power mel in dB), here and in the plan."""
+        return (self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax)
+
     def _stream_plan(self):
-        return FromMels((self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax, 2.0))
+        return FromMels((*self._log_mel_args(), 2.0))
 
     def _features_from(self, ctx):
-        log_mel = ctx.log_mel(self.n_fft, self.hop_length, self.n_mels, self.fmin, self.fmax)
+        log_mel = ctx.log_mel(*self._log_mel_args())
         mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=self.n_mfcc)
         mode = "interp" if mfcc.shape[1] >= self.delta_width else "nearest"
         rows = [mfcc] + [
