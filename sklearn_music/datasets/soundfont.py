@@ -313,13 +313,14 @@ def sounding(notes, soundfont=None, engine="midirenderer"):
     stat = os.stat(path)
     known = _SOUNDING.setdefault((path, stat.st_mtime_ns, stat.st_size, engine), {})
     notes = [(None if p is None else int(p), int(q), int(v)) for p, q, v in notes]
+    new = set(notes) - set(known)
     if engine == "sampler":
         font = _sampler.load_soundfont(path)
-        for note in set(notes) - set(known):
+        for note in new:
             known[note] = _sampler.note_sounds(font, *note)
-    # softest first, so that no probe follows a much louder one
-    new = sorted(set(notes) - set(known), key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
-    if new and engine == "midirenderer":
+    elif new:
+        # softest first, so that no probe follows a much louder one
+        new = sorted(new, key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
         # Each probe is 0.1 s of the note in a 0.3 s slot. The last 0.1 s of the slot holds
         # only the tail of its effects (SoundFonts send to the reverb themselves), still
         # decaying, so it bounds what reaches the next probe; a note sounds when its clip
