@@ -190,11 +190,6 @@ class TrainingCheckpoint(Callback):
         return self
 
     @property
-    def epochs_done(self):
-        """Epochs the loaded checkpoint has trained (0 without one)."""
-        return 0 if self.state_ is None else self.state_["epoch"]
-
-    @property
     def finished(self):
         """Whether the loaded checkpoint is of a run that ended."""
         return self.state_ is not None and self.state_["finished"]

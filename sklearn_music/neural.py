@@ -370,7 +370,7 @@ class _SpectrogramNet:
     def _train_with_checkpoint(self, data, checkpoint):
         """Train the epochs the checkpoint lacks, saving it after each (last of all
         callbacks); a finished checkpoint only restores the final state."""
-        epochs = self.max_epochs - checkpoint.epochs_done
+        epochs = self.max_epochs - checkpoint.saved_epochs_
         if checkpoint.state_ is not None:
             checkpoint.restore(self)
             if checkpoint.finished:
