@@ -13,6 +13,7 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 import inspect
 import os
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from numbers import Integral, Real
 from types import MappingProxyType
 
@@ -335,6 +336,12 @@ class _SpectrogramNet:
             self.chunk_frames_ = int(self.chunk_frames or lengths[train].min())
         self.validation_indices_ = valid
 
+        self._augment_batch = None
+        if self.augment:  # built once a fit, with the normalisation it undoes for reverb
+            self._augment_batch = partial(
+                self._augmenter(), band_mean=torch.from_numpy(self.band_mean_),
+                band_scale=torch.from_numpy(self.band_scale_))
+
         def clips(rows, random_crop):
             return ClipDataset(X, rows, lengths, y, self.band_mean_, self.band_scale_,
                                self.chunk_frames_, random_crop)
@@ -468,16 +475,17 @@ class _SpectrogramNet:
     def train_step_single(self, batch, **fit_params):
         """One training step, on an augmented batch when ``augment`` is True."""
         Xi, yi = batch
-        if self.augment:
-            Xi, yi = self._augmenter()(
-                Xi.to(self.device_), self._soft_targets(yi).to(self.device_),
-                band_mean=torch.from_numpy(self.band_mean_),
-                band_scale=torch.from_numpy(self.band_scale_))
+        if self._augment_batch is not None:
+            Xi, yi = self._augment_batch(Xi.to(self.device_),
+                                         self._soft_targets(yi).to(self.device_))
         return super().train_step_single((Xi, yi), **fit_params)
 
     def _augmenter(self):
-        return SpecAugment(reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
-                           freq_mask=self.freq_mask, mixup=self.mixup)
+        return SpecAugment(**self._augment_params())
+
+    def _augment_params(self):
+        return dict(reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
+                    freq_mask=self.freq_mask, mixup=self.mixup)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The criterion, plus ``l1`` times the sum of absolute weights while training."""
@@ -902,10 +910,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def _soft_targets(y):
         return y
 
-    def _augmenter(self):
-        augmenter = super()._augmenter()
-        augmenter.overlay = self.overlay
-        return augmenter
+    def _augment_params(self):
+        return {**super()._augment_params(), "overlay": self.overlay}
 
     @staticmethod
     def _activation(logits):

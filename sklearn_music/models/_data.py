@@ -74,15 +74,20 @@ def band_statistics(X, rows):
     mean, scale : ndarray of shape (n_bands,), dtype float32
         ``scale`` is 1 where a band is constant, so normalising never divides by zero.
     """
-    def blocks():
-        for start in range(0, len(rows), BLOCK):
-            block = X[rows[start:start + BLOCK]].astype(np.float64)
-            yield block, ~np.isnan(block[:, :1, :])  # (clips, 1, frames) real frames
-
-    count = sum(int(real.sum()) for _, real in blocks())
-    mean = sum(np.where(real, block, 0.0).sum(axis=(0, 2)) for block, real in blocks()) / count
-    squares = sum((np.where(real, block - mean[:, None], 0.0) ** 2).sum(axis=(0, 2))
-                  for block, real in blocks())
+    # One read of the clips: block means and squared deviations are merged as they come
+    # (Chan, Golub and LeVeque's pairwise update), so no block is visited twice.
+    count, mean, squares = 0, 0.0, 0.0
+    for start in range(0, len(rows), BLOCK):
+        block = X[rows[start:start + BLOCK]].astype(np.float64)
+        real = ~np.isnan(block[:, :1, :])  # (clips, 1, frames): frames that exist
+        n = int(real.sum())  # every clip has a frame (frame_lengths checked)
+        block_mean = np.where(real, block, 0.0).sum(axis=(0, 2)) / n
+        block_squares = (np.where(real, block - block_mean[:, None], 0.0) ** 2).sum(axis=(0, 2))
+        delta = block_mean - mean
+        total = count + n
+        mean = mean + delta * (n / total)
+        squares = squares + block_squares + delta ** 2 * (count * n / total)
+        count = total
     scale = np.sqrt(squares / count)
     scale[scale < 10 * np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
     return mean.astype(np.float32), scale.astype(np.float32)

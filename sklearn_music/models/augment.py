@@ -86,23 +86,28 @@ class SpecAugment:
         Returns
         -------
         X, Y : torch.Tensor
-            New tensors; the inputs are left unchanged.
+            The augmented batch; the inputs are never modified in place.
         """
-        mean = band_mean.to(X)[None, None, :, None]
-        scale = band_scale.to(X)[None, None, :, None]
-        X = X.clone()
-        if self.reverb > 0:
-            X = (_reverberate(X * scale + mean, self.reverb) - mean) / scale
-        if self.overlay > 0 and X.shape[0] > 1:
-            X, Y = _overlay(X * scale + mean, Y, self.overlay)
-            X = (X - mean) / scale
-        if self.gain_db > 0:
-            gain = (torch.rand(X.shape[0], device=X.device) * 2 - 1) * self.gain_db
-            X += gain[:, None, None, None] / scale
+        if self.reverb > 0 or self.overlay > 0 or self.gain_db > 0:
+            # Reverb, overlay and gain act on decibels: one round trip out of the
+            # normalised domain and back serves all three.
+            mean = band_mean.to(X)[None, None, :, None]
+            scale = band_scale.to(X)[None, None, :, None]
+            db = X * scale + mean
+            if self.reverb > 0:
+                db = _reverberate(db, self.reverb)
+            if self.overlay > 0 and X.shape[0] > 1:
+                db, Y = _overlay(db, Y, self.overlay)
+            if self.gain_db > 0:
+                gain = (torch.rand(X.shape[0], device=X.device) * 2 - 1) * self.gain_db
+                db = db + gain[:, None, None, None]
+            X = (db - mean) / scale
         if self.freq_mask > 0:
-            X *= _band_keep(X.shape[0], X.shape[2], self.freq_mask, X.device)[:, None, :, None]
+            keep = _band_keep(X.shape[0], X.shape[2], self.freq_mask, X.device)
+            X = X * keep[:, None, :, None]
         if self.time_mask > 0:
-            X *= _band_keep(X.shape[0], X.shape[3], self.time_mask, X.device)[:, None, None, :]
+            keep = _band_keep(X.shape[0], X.shape[3], self.time_mask, X.device)
+            X = X * keep[:, None, None, :]
         if self.mixup > 0 and X.shape[0] > 1:
             weight = torch.distributions.Beta(self.mixup, self.mixup).sample().to(X.device)
             order = torch.randperm(X.shape[0], device=X.device)
