@@ -12,6 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn_music import (MFCC, AudioFeatureUnion, Chroma, MelSpectrogram, Pooling,
                            SpectralFeatures, TempoFeatures, load_audio)
 from sklearn_music.features import _context, _engine
+from sklearn_music.features import union as union_module
 from sklearn_music.features._spectra import (estimate_tuning, mel_filterbank, spectral_moments,
                                              spectral_rolloff, stft_magnitude, tempogram,
                                              zero_crossing_rate)
@@ -162,6 +163,20 @@ def test_union_equals_feature_union_with_one_stft_per_clip(monkeypatch):
     assert list(union.get_feature_names_out()) == list(
         FeatureUnion(_parts()).fit(X).get_feature_names_out()
     )
+
+
+def test_union_fit_computes_only_what_later_steps_learn_from(monkeypatch):
+    X = np.stack([_noise(SR, seed=i) for i in range(2)])
+    computed = []
+    original = union_module.transform_clips
+    monkeypatch.setattr(union_module, "transform_clips", lambda heads, *a, **k: (
+        computed.append([type(h).__name__ for h in heads]) or original(heads, *a, **k)))
+    union = AudioFeatureUnion(_parts()).fit(X)  # the bare TempoFeatures part only validates
+    assert computed == [["MFCC", "Chroma", "SpectralFeatures", "MelSpectrogram"]]
+    np.testing.assert_array_equal(union.transform(X), FeatureUnion(_parts()).fit_transform(X))
+    assert computed[1][-1] == "TempoFeatures"  # transforming computes every part
+    AudioFeatureUnion([("tempo", TempoFeatures())]).fit(X)
+    assert len(computed) == 2  # nothing to compute at all
 
 
 def test_union_decodes_each_file_once(tone_files, monkeypatch):

@@ -97,7 +97,7 @@ class AudioFeatureUnion(FeatureUnion):
         -------
         self : AudioFeatureUnion
         """
-        with self._one_pass(X):
+        with self._one_pass(X, fitting=True):
             return super().fit(X, y, **fit_params)
 
     def fit_transform(self, X, y=None, **params):
@@ -143,10 +143,17 @@ class AudioFeatureUnion(FeatureUnion):
         return tags
 
     @contextmanager
-    def _one_pass(self, X):
-        """Compute the audio features of all parts at once, for the parts to pick up."""
+    def _one_pass(self, X, *, fitting=False):
+        """Compute the audio features of all parts at once, for the parts to pick up.
+
+        When ``fitting``, only the heads of Pipelines are computed: the steps after a
+        head are fitted on its output, while a bare feature transformer's fit only
+        validates and needs no features.
+        """
         heads = []
         for _, part in self.transformer_list:
+            if fitting and not (isinstance(part, Pipeline) and len(part.steps) > 1):
+                continue
             head = _audio_head(part)
             if head is not None and all(head is not h for h in heads):
                 heads.append(head)
