@@ -20,7 +20,7 @@ from sklearn_music.datasets.generators import (
     _voicing,
 )
 from sklearn_music.datasets import soundfont
-from sklearn_music.datasets.soundfont import render_clips
+from sklearn_music.datasets.soundfont import check_soundfont, render_clips
 from sklearn_music.features.key_profiles import KEY_NAMES
 
 FLUID = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
@@ -184,8 +184,25 @@ def test_make_notes_bad_soundfont(tmp_path):
         make_notes(2, soundfont=tmp_path / "missing.sf2")
     fake = tmp_path / "fake.sf2"
     fake.write_bytes(b"not a soundfont at all")
-    with pytest.raises(ValueError, match="fake.sf2.*not a SoundFont 2"):
+    with pytest.raises(ValueError, match="fake.sf2.*not a SoundFont file"):
         make_notes(2, soundfont=fake)
+
+
+def test_soundfont_3_needs_the_sampler(tmp_path):
+    def soundfont(major):
+        ifil = b"ifil" + (4).to_bytes(4, "little") + major.to_bytes(2, "little") + b"\0\0"
+        info = b"LIST" + (4 + len(ifil)).to_bytes(4, "little") + b"INFO" + ifil
+        return b"RIFF" + (4 + len(info)).to_bytes(4, "little") + b"sfbk" + info
+
+    sf3, sf2 = tmp_path / "compressed.sf3", tmp_path / "plain.sf2"
+    sf3.write_bytes(soundfont(3))
+    sf2.write_bytes(soundfont(2))
+    with pytest.raises(ValueError, match="compressed.sf3.*SoundFont 3.*engine='sampler'"):
+        make_notes(2, soundfont=sf3)  # midirenderer, the default engine
+    assert check_soundfont(sf3, "sampler") == str(sf3)
+    assert check_soundfont(sf2, "midirenderer") == str(sf2)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        check_soundfont(sf2, "fluidsynth")
 
 
 # make_mixtures ---------------------------------------------------------------------------

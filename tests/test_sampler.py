@@ -351,6 +351,16 @@ def test_absent_program_and_drums_are_silent(tmp_path):
         [True, False, False])
 
 
+def test_a_zone_with_a_silent_sample_does_not_sound(tmp_path):
+    samples = [(_sine(440), RATE, 69, 0, (11000, 21000)),
+               (np.zeros(RATE, np.int16), RATE, 69, 0, (11000, 21000))]
+    zones = [[(KEY_RANGE, (0, 63)), (SAMPLE_MODES, 1), (SAMPLE_ID, 0)],
+             [(KEY_RANGE, (64, 127)), (SAMPLE_MODES, 1), (SAMPLE_ID, 1)]]
+    path = _sine_bank(tmp_path, zones, samples=samples)
+    notes = [(0, 60, 100), (0, 69, 100), (0, 70, 100)]
+    np.testing.assert_array_equal(sounding(notes, path, engine="sampler"), [True, False, False])
+
+
 def test_drum_kit_on_channel_10(tmp_path):
     presets = [(128, 0, [[(KEY_RANGE, (35, 40)), (INSTRUMENT, 0)]])]
     path = _sine_bank(tmp_path, [LOOPED], presets=presets)

@@ -22,6 +22,12 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".au", ".aiff", ".aif")
 UNDECODABLE_EXTENSIONS = (".m4a", ".aac", ".mp4", ".wma", ".webm")
 
 
+def file_version(path):
+    """``(path, mtime_ns, size)``: a cache key that changes when the file is rewritten."""
+    stat = os.stat(path)
+    return path, stat.st_mtime_ns, stat.st_size
+
+
 def undecodable_hint(folder):
     """A sentence naming audio files under ``folder`` that libsndfile cannot decode, or ""."""
     counts = Counter()

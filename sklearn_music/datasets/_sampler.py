@@ -46,6 +46,8 @@ import numpy as np
 import soxr
 from scipy.signal import lfilter
 
+from ._common import file_version
+
 __all__ = ["load_soundfont", "render_events", "note_sounds"]
 
 # Generator numbers of SoundFont 2.01, section 8.1.2.
@@ -210,6 +212,7 @@ class SoundFont:
             self._sm24 = np.memmap(path, np.uint8, "r", offset=sm24[0], shape=(size // 2,))
         self._regions = {}
         self._data = {}
+        self._audible = {}
 
     # -- zones ---------------------------------------------------------------------------
 
@@ -316,6 +319,13 @@ class SoundFont:
             self._data[key] = (np.concatenate([y, np.zeros(_GUARD, np.float32)]), n, loop)
         return self._data[key]
 
+    def audible(self, sample):
+        """Whether a sample has a non-zero frame (decoded once per sample, then cached)."""
+        if sample not in self._audible:
+            y, _ = self._raw(sample)
+            self._audible[sample] = bool(y.size and np.abs(y).max() > 0)
+        return self._audible[sample]
+
     def native_rate(self, sample):
         """A sample's rate in Hz (44100 where the header says 0)."""
         return int(self._shdr["rate"][sample]) or 44100
@@ -356,9 +366,7 @@ def load_soundfont(path):
     >>> (0, 0) in sf2.presets, (128, 0) in sf2.presets  # a piano and a drum kit
     (True, True)
     """
-    path = os.path.abspath(os.fspath(path))
-    stat = os.stat(path)
-    return _load(path, stat.st_mtime_ns, stat.st_size)
+    return _load(*file_version(os.path.abspath(os.fspath(path))))
 
 
 # -- voices ------------------------------------------------------------------------------
@@ -628,11 +636,7 @@ def note_sounds(soundfont, program, key, velocity):
     preset = _preset(soundfont, 0, 0 if drums else program, drums)
     if preset is None:
         return False
-    for sample, _ in soundfont.find(*preset, key, velocity):
-        y, _ = soundfont._raw(sample)
-        if y.size and np.abs(y).max() > 0:
-            return True
-    return False
+    return any(soundfont.audible(sample) for sample, _ in soundfont.find(*preset, key, velocity))
 
 
 def event_order(message):

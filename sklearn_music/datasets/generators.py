@@ -304,7 +304,7 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
     velocities = _check_midi_values(velocities, "velocities", low=1)
     if pitches is not None:
         pitches = _check_midi_values(pitches, "pitches")
-    soundfont = check_soundfont(soundfont)
+    soundfont = check_soundfont(soundfont, engine)
 
     family = np.array(families)[rng.randint(len(families), size=n_samples)]
 
@@ -433,7 +433,7 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
             f"n_families asks for up to {high} families playing at once, but only "
             f"{len(families)} are drawn from ({families})"
         )
-    soundfont = check_soundfont(soundfont)
+    soundfont = check_soundfont(soundfont, engine)
     end = min(note_duration, duration)
     chosen, chords = [], []
     for _ in range(n_samples):
@@ -728,7 +728,7 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
     rng = check_random_state(random_state)
     keys = _check_keys(keys)
     low, high = _check_range(tuple(tempo_range), "tempo_range", Real)
-    soundfont = check_soundfont(soundfont)
+    soundfont = check_soundfont(soundfont, engine)
     key = np.array(keys)[rng.randint(len(keys), size=n_samples)]
     clips, meta = [], []
     for k in key:
@@ -934,7 +934,7 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
         raise ValueError(f"styles must be a non-empty list drawn from {list(STYLES)}, got "
                          f"{styles!r}")
     low, high = _check_range(tuple(tempo_range), "tempo_range", Real)
-    soundfont = check_soundfont(soundfont)
+    soundfont = check_soundfont(soundfont, engine)
     tempo = rng.uniform(low, high, size=n_samples)
     style = np.array(styles)[rng.randint(len(styles), size=n_samples)]
     clips, beats = [], []

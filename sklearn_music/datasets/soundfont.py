@@ -30,6 +30,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ..io import _resample, fix_length
 from . import _sampler
+from ._common import file_version
 
 __all__ = ["ENGINES", "default_soundfont", "render_clips", "render_midi", "sounding"]
 
@@ -66,13 +67,17 @@ def default_soundfont():
     return os.path.join(os.path.dirname(spec.origin), "TimGM6mb.sf2")
 
 
-def check_soundfont(soundfont):
-    """Return the absolute path of a SoundFont, checking that it is a readable .sf2 file.
+def check_soundfont(soundfont, engine=None):
+    """Return the absolute path of a SoundFont, checking that it is a readable SoundFont file.
 
     Parameters
     ----------
     soundfont : str, os.PathLike or None
-        A ``.sf2`` file, or None for :func:`default_soundfont`.
+        A ``.sf2`` (or, for the sampler, ``.sf3``) file, or None for
+        :func:`default_soundfont`.
+    engine : {"midirenderer", "sampler"} or None, default=None
+        The engine that will play it, when known: checked too, and midirenderer cannot
+        play SoundFont 3 files (their samples are compressed).
 
     Returns
     -------
@@ -83,19 +88,55 @@ def check_soundfont(soundfont):
     FileNotFoundError
         The file does not exist.
     ValueError
-        The file is not a SoundFont 2 file.
+        The file is not a SoundFont 2 or 3 file, the engine is unknown, or the engine
+        cannot play the file.
+
+    Examples
+    --------
+    >>> from sklearn_music.datasets.soundfont import check_soundfont
+    >>> check_soundfont(None, "sampler").endswith("TimGM6mb.sf2")
+    True
     """
     path = default_soundfont() if soundfont is None else os.fspath(soundfont)
+    if engine is not None:
+        check_engine(engine)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"soundfont {path!r} does not exist (expected a .sf2 file)")
     with open(path, "rb") as f:
-        header = f.read(12)
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        version = _soundfont_version(f)
+    if version is None:
         raise ValueError(
-            f"soundfont {path!r} is not a SoundFont 2 file: a .sf2 starts with a RIFF 'sfbk' "
-            "header (SoundFont 3 .sf3 and other formats are not supported)"
+            f"soundfont {path!r} is not a SoundFont file: a .sf2 or .sf3 starts with a RIFF "
+            "'sfbk' header"
+        )
+    if version >= 3 and engine == "midirenderer":
+        raise ValueError(
+            f"soundfont {path!r} is a SoundFont {version} file (compressed samples), which "
+            "midirenderer cannot play; use engine='sampler'"
         )
     return os.path.abspath(path)
+
+
+def _soundfont_version(f):
+    """The major version of a SoundFont (2 or 3) from its ``ifil`` chunk; None if not one.
+
+    A RIFF 'sfbk' file whose INFO list lacks the version is taken as SoundFont 2, the
+    engines reporting whatever else is wrong with it.
+    """
+    header = f.read(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        return None
+    chunk = f.read(12)  # the first chunk: LIST, its size, INFO
+    if len(chunk) == 12 and chunk[:4] == b"LIST" and chunk[8:12] == b"INFO":
+        info = f.read(min(struct.unpack("<I", chunk[4:8])[0] - 4, 1 << 16))
+        offset = 0
+        while offset + 12 <= len(info):
+            kind, size = info[offset:offset + 4], int.from_bytes(info[offset + 4:offset + 8],
+                                                                 "little")
+            if kind == b"ifil":
+                return struct.unpack("<H", info[offset + 8:offset + 10])[0]
+            offset += 8 + size + (size & 1)
+    return 2
 
 
 @lru_cache(maxsize=2)
@@ -113,8 +154,7 @@ def check_engine(engine):
 
 
 def _soundfont_bytes(path):
-    stat = os.stat(path)
-    return _read_soundfont(path, stat.st_mtime_ns, stat.st_size)
+    return _read_soundfont(*file_version(path))
 
 
 def _decode_wav(wav):
@@ -192,8 +232,7 @@ def render_midi(midi, *, sr=22050, mono=True, soundfont=None, engine="midirender
     >>> y.shape == (len(y),), round(len(y) / sr, 1)
     (True, 1.0)
     """
-    path = check_soundfont(soundfont)
-    check_engine(engine)
+    path = check_soundfont(soundfont, engine)
     if engine == "sampler" and not mono:
         raise ValueError("engine='sampler' renders mono only: use mono=True, or "
                          "engine='midirenderer' for stereo")
@@ -276,7 +315,7 @@ def _midi_file(clips, slot_ticks, clip_ticks):
     return header + b"MTrk" + struct.pack(">I", len(body)) + body
 
 
-_SOUNDING = {}  # (soundfont path, mtime, size) -> {(program, pitch, velocity): bool}
+_SOUNDING = {}  # (soundfont path, mtime, size, engine) -> {(program, pitch, velocity): bool}
 
 
 def sounding(notes, soundfont=None, engine="midirenderer"):
@@ -308,10 +347,8 @@ def sounding(notes, soundfont=None, engine="midirenderer"):
     >>> sounding([(0, 60, 100), (None, 38, 100), (None, 5, 100)])  # piano C4, snare, no drum
     array([ True,  True, False])
     """
-    path = check_soundfont(soundfont)
-    check_engine(engine)
-    stat = os.stat(path)
-    known = _SOUNDING.setdefault((path, stat.st_mtime_ns, stat.st_size, engine), {})
+    path = check_soundfont(soundfont, engine)
+    known = _SOUNDING.setdefault((*file_version(path), engine), {})
     notes = [(None if p is None else int(p), int(q), int(v)) for p, q, v in notes]
     new = set(notes) - set(known)
     if engine == "sampler":
@@ -351,19 +388,11 @@ def _normalize(y, peak):
     return y * np.float32(peak / top) if top > 0 else y
 
 
-def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths, out=None):
-    """Render clips through one MIDI file; fill ``out`` (or a new array), or write to paths."""
-    frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), soundfont_path)
-    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+def _store(waves, n_clips, n_out, sr, peak, paths, out):
+    """Put rendered clips into ``out`` (or a new array), or write them to ``paths``."""
     if out is None and paths is None:
-        out = np.empty((len(clips), n_out), np.float32)
-    for k in range(len(clips)):
-        start = k * slot_ticks * rate // TICKS_PER_SECOND
-        stop = start + clip_ticks * rate // TICKS_PER_SECOND
-        y = _to_float(frames[start:stop], mono=True)
-        if sr != rate:
-            y = _resample(y, rate, sr)
-        y = fix_length(y, n_out)
+        out = np.empty((n_clips, n_out), np.float32)
+    for k, y in enumerate(waves):
         if peak is not None:
             y = _normalize(y, peak)
         if paths is None:
@@ -371,22 +400,28 @@ def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths
         else:
             sf.write(paths[k], y, sr, subtype="PCM_16")
     return out
+
+
+def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths, out=None):
+    """Render clips through one MIDI file, cutting each clip's slot out of the result."""
+    frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), soundfont_path)
+    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+
+    def waves():
+        for k in range(len(clips)):
+            start = k * slot_ticks * rate // TICKS_PER_SECOND
+            y = _to_float(frames[start:start + clip_ticks * rate // TICKS_PER_SECOND],
+                          mono=True)
+            yield fix_length(y if sr == rate else _resample(y, rate, sr), n_out)
+
+    return _store(waves(), len(clips), n_out, sr, peak, paths, out)
 
 
 def _render_chunk_sampler(clips, soundfont_path, n_out, sr, peak, paths, out=None):
-    """Render clips one by one with the sampler; fill ``out`` (or a new array), or write."""
+    """Render clips one by one with the sampler."""
     font = _sampler.load_soundfont(soundfont_path)
-    if out is None and paths is None:
-        out = np.empty((len(clips), n_out), np.float32)
-    for k, clip in enumerate(clips):
-        y = _sampler.render_events(font, clip, n_out, sr)
-        if peak is not None:
-            y = _normalize(y, peak)
-        if paths is None:
-            out[k] = y
-        else:
-            sf.write(paths[k], y, sr, subtype="PCM_16")
-    return out
+    waves = (_sampler.render_events(font, clip, n_out, sr) for clip in clips)
+    return _store(waves, len(clips), n_out, sr, peak, paths, out)
 
 
 def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, paths=None,
@@ -440,8 +475,7 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     >>> render_clips([note(60), note(64)], duration=1.0, sr=8000, engine="sampler").shape
     (2, 8000)
     """
-    path = check_soundfont(soundfont)
-    check_engine(engine)
+    path = check_soundfont(soundfont, engine)
     clip_ticks = int(round(duration * TICKS_PER_SECOND))
     n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
     if engine == "sampler":  # each clip alone: no gap
