@@ -23,7 +23,7 @@ import scipy.signal
 
 __all__ = ["BandedFilterbank", "chroma_from_power", "contrast_bands", "estimate_tuning",
            "mean_tempogram", "mel_filterbank", "spectral_moments", "spectral_rolloff",
-           "stft_magnitude", "tempogram", "tuning_from_peaks", "tuning_peaks",
+           "stft_magnitude", "tuning_from_peaks", "tuning_peaks",
            "zero_crossing_rate"]  # fmt: skip
 
 _BLOCK_FRAMES = 64  # frames transformed at once: temporaries of about 1 MB at any length
@@ -343,30 +343,12 @@ def tuning_from_peaks(pitch, magnitude, *, resolution=0.01, bins_per_octave=12):
                                 bins_per_octave=bins_per_octave)  # fmt: skip
 
 
-def tempogram(onset_envelope, *, win_length):
-    """:func:`librosa.feature.tempogram` of an onset envelope (centred, Hann, max-normalised).
+def mean_tempogram(onset_envelope, *, win_length):
+    """The mean over frames of :func:`librosa.feature.tempogram`, in blocks of frames.
 
     librosa autocorrelates each window with an FFT of ``2 * win_length - 1`` points
     (767 = 13 x 59 at the default 384, a slow size); any length from there on gives the
     same autocorrelation, so this takes the next length made of small primes.
-
-    Returns
-    -------
-    ndarray of shape (win_length, n_frames), float64
-
-    Examples
-    --------
-    >>> import numpy as np, librosa
-    >>> env = np.random.default_rng(0).random(500).astype(np.float32)
-    >>> ours = tempogram(env, win_length=384)
-    >>> bool(np.allclose(ours, librosa.feature.tempogram(onset_envelope=env), atol=1e-12))
-    True
-    """
-    return np.ascontiguousarray(_autocorrelations(_onset_windows(onset_envelope, win_length)).T)
-
-
-def mean_tempogram(onset_envelope, *, win_length):
-    """The mean over frames of :func:`tempogram`, in blocks of frames.
 
     What :func:`librosa.feature.tempo` and a tempogram summary read, without the whole
     tempogram: at the defaults that is 3 kB per frame in double precision (1.4 GB for an
@@ -378,10 +360,11 @@ def mean_tempogram(onset_envelope, *, win_length):
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import numpy as np, librosa
     >>> env = np.random.default_rng(0).random(5000).astype(np.float32)
     >>> ours = mean_tempogram(env, win_length=384)
-    >>> bool(np.allclose(ours, tempogram(env, win_length=384).mean(axis=1), atol=1e-12))
+    >>> theirs = librosa.feature.tempogram(onset_envelope=env, win_length=384).mean(axis=1)
+    >>> bool(np.allclose(ours, theirs, atol=1e-12))
     True
     """
     windows = _onset_windows(onset_envelope, win_length)
