@@ -7,15 +7,37 @@ recording, so that energy between semitones (vibrato, percussion, detuned partia
 not leak into the pitch classes, and log-compresses magnitudes so that a loud bass note
 does not drown the chord above it. The STFT and CENS variants are librosa's, computed on
 the harmonic signal (HPSS on the STFT) at the same tuning.
+
+The NNLS variant is an approximate transcription in the spirit of Mauch and Dixon's NNLS
+chroma (ISMIR 2010): a tuned constant-Q spectrogram from C1 to two octaves above the analysed
+range, magnitudes averaged over each hop, harmonic part kept (HPSS on it), is whitened
+(each bin's running mean over an octave subtracted, what is left divided by the running
+standard deviation) and explained, frame by frame, as a non-negative sum of note templates
+whose partials decay geometrically (non-negative least squares). The activations of the
+notes in the analysed range, not the spectrum, are folded to pitch classes; the notes below
+it take the bass's share of the spectrum out of the chroma.
 """
+
+import warnings
+from functools import lru_cache
 
 import librosa
 import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.optimize import nnls
 
 __all__ = ["CHROMA_KINDS", "chroma_frames"]
 
-CHROMA_KINDS = ("cqt", "stft", "cens")
+CHROMA_KINDS = ("cqt", "nnls", "stft", "cens")
 _BINS_PER_SEMITONE = 3
+_LOWEST_NOTE = 24  # C1: the NNLS variant transcribes from here even when it folds higher
+_PARTIAL_OCTAVES = 2  # ... and up to two octaves above the folded range, for partials
+_N_PARTIALS = 20
+_PARTIAL_DECAY = 0.7  # amplitude of partial k is 0.7 ** (k - 1), Mauch and Dixon's shape
+_WHITENING_WIDTH = 12 * _BINS_PER_SEMITONE + 1  # one octave of bins
+_AVERAGED = 4  # NNLS frames average the magnitudes of four spectrogram frames
+_HPSS_SECONDS = 0.75  # the harmonic median filter spans about this much time
+_HPSS_BINS = 31  # ... and the percussive one 31 bins (10 semitones)
 _MIN_SAMPLES = 4096  # shorter clips are zero-padded: the STFT needs a few frames
 
 
@@ -29,7 +51,7 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
         Mono waveform.
     sr : int
         Its sample rate.
-    kind : {"cqt", "stft", "cens"}, default="cqt"
+    kind : {"cqt", "nnls", "stft", "cens"}, default="cqt"
         Which chroma.
     harmonic : bool, default=True
         Remove the percussive part (median-filtering HPSS).
@@ -38,12 +60,13 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     hop_length : int, default=512
         Samples between frames.
     fmin : float, default=130.81
-        Lowest pitch analysed, in Hz (C3): the CQT variant ignores the bass below it.
+        Lowest pitch analysed, in Hz (C3): the CQT and NNLS variants fold the pitches from
+        the C at or below it, and ignore the bass below it.
     n_octaves : int, default=4
-        Octaves analysed from ``fmin`` (CQT variant).
+        Octaves analysed from ``fmin`` (CQT and NNLS variants).
     compression : float, default=10.0
-        ``log(1 + compression * X / max(X))`` on the CQT semitone magnitudes; 0 keeps them
-        linear.
+        ``log(1 + compression * X / max(X))`` on the CQT semitone magnitudes or the NNLS
+        note activations; 0 keeps them linear.
 
     Returns
     -------
@@ -54,7 +77,7 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
         y = np.pad(y, (0, _MIN_SAMPLES - y.size))
     if tuning is None:
         tuning = librosa.estimate_tuning(y=y, sr=sr) if np.any(y) else 0.0
-    if harmonic and kind != "cqt":
+    if harmonic and kind in ("stft", "cens"):
         y = librosa.effects.harmonic(y)
     if kind == "stft":
         return librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
@@ -63,6 +86,10 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     # fmin is snapped to the C below it, so that row 0 of the folded chroma is C.
     midi = int(np.round(librosa.hz_to_midi(fmin)))
     c_midi = midi - midi % 12
+    if kind == "nnls":
+        notes = _nnls_notes(y, sr=sr, lowest=c_midi, n_octaves=n_octaves, harmonic=harmonic,
+                            tuning=tuning, hop_length=hop_length)  # fmt: skip
+        return _fold(notes, compression)
     C = np.abs(
         librosa.cqt(
             y, sr=sr, hop_length=hop_length, fmin=librosa.midi_to_hz(c_midi),
@@ -72,7 +99,71 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     )  # fmt: skip
     if harmonic:
         C = librosa.decompose.hpss(C)[0]
-    semitones = C[::_BINS_PER_SEMITONE]  # the bin at the centre of each semitone
+    return _fold(C[::_BINS_PER_SEMITONE], compression)  # the bin at each semitone's centre
+
+
+def _fold(semitones, compression):
+    """(12, n_frames) chroma from (12 * n_octaves, n_frames) semitones starting on a C."""
     if compression > 0:
         semitones = np.log1p(compression * semitones / max(semitones.max(), 1e-10))
-    return semitones.reshape(n_octaves, 12, -1).sum(axis=0)
+    return semitones.reshape(-1, 12, semitones.shape[1]).sum(axis=0)
+
+
+@lru_cache(maxsize=8)
+def _note_dictionary(n_notes):
+    """(n_bins, n_notes) unit-norm spectra of notes a semitone apart on a 1/3-semitone grid.
+
+    Partial k of note n lies 36 log2(k) bins above its fundamental (bin 3 n), shared
+    linearly between the two nearest bins, with amplitude 0.7 ** (k - 1).
+    """
+    n_bins = n_notes * _BINS_PER_SEMITONE
+    dictionary = np.zeros((n_bins, n_notes))
+    for note in range(n_notes):
+        for k in range(1, _N_PARTIALS + 1):
+            position = _BINS_PER_SEMITONE * (note + 12 * np.log2(k))
+            low = int(position)
+            if low >= n_bins - 1:
+                break
+            share = position - low
+            dictionary[[low, low + 1], note] += _PARTIAL_DECAY ** (k - 1) * np.array(
+                [1.0 - share, share]
+            )
+    return dictionary / np.linalg.norm(dictionary, axis=0)
+
+
+def _whiten(S):
+    """Subtract each bin's running mean over an octave, divide by the running deviation."""
+    mean = uniform_filter1d(S, _WHITENING_WIDTH, axis=0, mode="nearest")
+    mean_square = uniform_filter1d(S**2, _WHITENING_WIDTH, axis=0, mode="nearest")
+    deviation = np.sqrt(np.maximum(mean_square - mean**2, 0.0))
+    return np.maximum(S - mean, 0.0) / np.maximum(deviation, 1e-10)
+
+
+def _nnls_notes(y, *, sr, lowest, n_octaves, harmonic, tuning, hop_length):
+    """(12 * n_octaves, n_frames) NNLS activations of the notes from MIDI ``lowest`` up."""
+    bottom = min(_LOWEST_NOTE, lowest)
+    top = lowest + 12 * (n_octaves + _PARTIAL_OCTAVES)
+    # Partials above what the sample rate can hold are left out, not the analysed notes.
+    top = max(min(top, int(librosa.hz_to_midi(0.45 * sr))), lowest + 12 * n_octaves)
+    sub_hop = max(1, hop_length // _AVERAGED)
+    with warnings.catch_warnings():
+        # clips shorter than the filters of the lowest octave: librosa pads them, and says so
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+        C = np.abs(
+            librosa.cqt(
+                y, sr=sr, hop_length=sub_hop, fmin=librosa.midi_to_hz(bottom),
+                n_bins=_BINS_PER_SEMITONE * (top - bottom),
+                bins_per_octave=12 * _BINS_PER_SEMITONE, tuning=tuning,
+            )
+        )  # fmt: skip
+    starts = np.arange(0, C.shape[1], _AVERAGED)
+    C = np.add.reduceat(C, starts, axis=1) / np.diff(np.append(starts, C.shape[1]))
+    if harmonic:
+        frames = 2 * int(_HPSS_SECONDS * sr / (2 * sub_hop * _AVERAGED)) + 1
+        C = librosa.decompose.hpss(C, kernel_size=(frames, _HPSS_BINS))[0]
+    X = _whiten(C)
+    dictionary = _note_dictionary(top - bottom)
+    notes = np.zeros((top - bottom, X.shape[1]))
+    for t in np.flatnonzero(X.any(axis=0)):
+        notes[:, t] = nnls(dictionary, X[:, t])[0]
+    return notes[lowest - bottom : lowest - bottom + 12 * n_octaves]

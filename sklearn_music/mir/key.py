@@ -16,7 +16,12 @@ from ._harmony import CHORD_PROFILE, rotate_chords, triad_histogram
 
 __all__ = ["CHORD_PROFILE", "KeyEstimator", "TRIAD_PROFILE"]
 
-_HOP_LENGTH = 512
+#: Frames of the chroma each kind is analysed on: the NNLS variant solves one transcription
+#: per frame, so its frames are longer (93 ms at 22050 Hz, four CQT frames averaged), and
+#: it folds C2 to B5, the octaves where the chords and the bass's upper partials lie (its
+#: transcription resolves the bass notes below, which stay out of the chroma).
+_ANALYSIS = {"nnls": {"hop_length": 2048, "fmin": 65.41}}
+_DEFAULT_ANALYSIS = {"hop_length": 512}
 
 
 def _triad_profile(third, scale, borrowed=()):
@@ -89,8 +94,9 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
     Two kinds of evidence are weighed for each key, both correlations in [-1, 1]:
 
     - pitch classes: the chroma of the harmonic part of the clip (tuning estimated,
-      percussion removed by median-filtering HPSS), averaged over time and correlated with
-      a profile of the key (Krumhansl-Schmuckler key finding);
+      percussion removed by median-filtering HPSS, notes found by an approximate
+      transcription), averaged over time and correlated with a profile of the key
+      (Krumhansl-Schmuckler key finding);
     - harmony: a histogram of the major and minor triads the clip plays (soft frame-wise
       triad recognition on one-second chroma), correlated with the triads of the key
       (:data:`~sklearn_music.mir.key.CHORD_PROFILE`), which tells a minor key from
@@ -110,9 +116,12 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         Template profiles: the tonic triad over the diatonic scale
         (:data:`TRIAD_PROFILE`), Krumhansl and Kessler's probe-tone ratings, or Temperley's
         corpus profiles (:mod:`sklearn_music.features.key_profiles`).
-    chroma : {"cqt", "stft", "cens"}, default="cqt"
-        Chroma: pitch-centred constant-Q bins from C3 to B6, log-compressed, or librosa's
-        STFT or CENS chroma.
+    chroma : {"nnls", "cqt", "stft", "cens"}, default="nnls"
+        Chroma: ``"nnls"`` folds the notes from C2 to B5 of an approximate transcription
+        (a whitened, tuned constant-Q spectrogram explained as a non-negative sum of note
+        spectra, after Mauch and Dixon's NNLS chroma), log-compressed; ``"cqt"`` folds the
+        pitch-centred constant-Q bins from C3 to B6, log-compressed; ``"stft"`` and
+        ``"cens"`` are librosa's chroma.
     harmonic : bool, default=True
         Remove the percussive part before computing chroma.
     tuning : float or None, default=None
@@ -172,7 +181,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, *, sr=22050, profile="triad", chroma="cqt", harmonic=True, tuning=None,
+    def __init__(self, *, sr=22050, profile="triad", chroma="nnls", harmonic=True, tuning=None,
                  harmony=1.0, prior_strength=10.0, n_jobs=None):  # fmt: skip
         self.sr = sr
         self.profile = profile
@@ -186,12 +195,15 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
     def _analyse(self, waves):
         """(n_clips, 12) mean chroma and (n_clips, 24) triad histograms, unit-normalised."""
 
+        analysis = _ANALYSIS.get(self.chroma, _DEFAULT_ANALYSIS)
+        frame_rate = self.sr / analysis["hop_length"]
+
         def one(y):
             chroma = chroma_frames(
                 y, sr=self.sr, kind=self.chroma, harmonic=self.harmonic, tuning=self.tuning,
-                hop_length=_HOP_LENGTH,
+                **analysis,
             )  # fmt: skip
-            return chroma.mean(axis=1), triad_histogram(chroma, frame_rate=self.sr / _HOP_LENGTH)
+            return chroma.mean(axis=1), triad_histogram(chroma, frame_rate=frame_rate)
 
         results = Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
         return _unit(np.array([r[0] for r in results])), _unit(np.array([r[1] for r in results]))
