@@ -58,7 +58,8 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     tuning : float or None, default=None
         Deviation from A440 in fractions of a semitone; None estimates it from the audio.
     hop_length : int, default=512
-        Samples between frames.
+        Samples between frames. Each frame of the NNLS variant averages the magnitudes of
+        four constant-Q frames a quarter of it apart.
     fmin : float, default=130.81
         Lowest pitch analysed, in Hz (C3): the CQT and NNLS variants fold the pitches from
         the C at or below it, and ignore the bass below it.
