@@ -265,10 +265,11 @@ def chord_sequence(spec, seconds=1.0):
 SPEC = [(0, "maj"), (9, "min"), (5, "maj"), (7, "maj"), (2, "min"), (4, "min"), (11, "maj")]
 
 
-@pytest.mark.parametrize("method", ["hmm", "template"])
-def test_chords_of_a_synthetic_progression(method):
+@pytest.mark.parametrize("method, chroma", [("hmm", "cqt"), ("template", "cqt"),
+                                            ("hmm", "nnls")])
+def test_chords_of_a_synthetic_progression(method, chroma):
     y, reference = chord_sequence(SPEC)
-    (estimate,) = ChordEstimator(method=method).predict([y])
+    (estimate,) = ChordEstimator(method=method, chroma=chroma).predict([y])
     assert chord_score([reference], [estimate]) >= 0.85
     intervals, labels = estimate
     assert intervals[0, 0] == 0.0 and intervals[-1, 1] == pytest.approx(len(y) / SR)

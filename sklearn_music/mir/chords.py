@@ -65,9 +65,10 @@ class ChordEstimator(BaseEstimator):
         HMM probability that a frame (or beat) keeps the chord of the previous one.
     hop_length : int, default=2048
         Samples between chroma frames (about 93 ms at 22050 Hz).
-    chroma : {"cqt", "stft", "cens"}, default="cqt"
-        Chroma: pitch-centred constant-Q bins from C2 to B5, or librosa's STFT or CENS
-        chroma.
+    chroma : {"cqt", "nnls", "stft", "cens"}, default="cqt"
+        Chroma: pitch-centred constant-Q bins from C2 to B5, the notes from C2 to B5 of an
+        approximate transcription (NNLS chroma, as :class:`KeyEstimator` uses), or
+        librosa's STFT or CENS chroma.
     harmonic : bool, default=True
         Remove the percussive part before computing chroma.
     tuning : float or None, default=None
