@@ -4,6 +4,9 @@ Run from the repository root::
 
     python benchmarks/key_tempo.py [--gtzan ../shared/data/gtzan-mini-dev] [--n-rendered 100]
                                    [--soundfonts default /usr/share/sounds/sf2/FluidR3_GM.sf2]
+                                   [--tasks key tempo chords]
+
+``--tasks`` runs some of the tasks only (``tempo`` includes beats), on the same audio.
 
 Everything is measured in the same run, on the same audio:
 
@@ -43,6 +46,7 @@ from sklearn_music.metrics import (
 )
 
 SR = 22050
+TASKS = ("key", "tempo", "chords")
 
 
 def librosa_keys(waves):
@@ -91,12 +95,18 @@ def tempo_row(what, method, reference, estimate):
     row("tempo", what, method, acc1=acc1, acc2=acc2)
 
 
-def gtzan(root, n_jobs):
+def gtzan(root, n_jobs, tasks):
     data = load_gtzan(root)
     genre = np.array([g.split("/")[0] for g in data.groups])
     print(f"# GTZAN slice {root}: {len(data.paths)} clips, {len(set(genre))} genres")
-    cv = GroupKFold(n_splits=5)
+    if "key" in tasks:
+        gtzan_keys(data, genre, n_jobs)
+    if "tempo" in tasks:
+        gtzan_tempi(data, genre, n_jobs)
 
+
+def gtzan_keys(data, genre, n_jobs):
+    """Key rows on the clips with a key label; fitted estimators cross-validated by genre."""
     known = np.array([k is not None for k in data.key])
     waves = as_waveforms(data.paths[known], sr=SR)
     keys = data.key[known].astype(str)
@@ -109,24 +119,28 @@ def gtzan(root, n_jobs):
     pred = KeyEstimator(chroma="cqt", n_jobs=n_jobs).predict(waves)
     key_row(what, "KeyEstimator(chroma='cqt')", keys, pred)
     key_row(what, "KeyEstimator()", keys, KeyEstimator(n_jobs=n_jobs).predict(waves))
-    estimator = KeyEstimator(n_jobs=n_jobs)
-    fitted = cross_val_predict(estimator, waves, keys, groups=genre[known], cv=cv)
+    fitted = cross_val_predict(KeyEstimator(n_jobs=n_jobs), waves, keys, groups=genre[known],
+                               cv=GroupKFold(n_splits=5))
     key_row(what, "KeyEstimator().fit, 5-fold CV by genre", keys, fitted)
 
+
+def gtzan_tempi(data, genre, n_jobs):
+    """Tempo and beat rows; the fitted estimator cross-validated by genre."""
     timed = np.isfinite(data.tempo)
     waves, tempo = as_waveforms(data.paths[timed], sr=SR), data.tempo[timed]
     what = f"GTZAN tempo ({timed.sum()} clips)"
     tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(waves))
     tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
               TempoEstimator(n_jobs=n_jobs).predict(waves))  # fmt: skip
-    estimator = TempoEstimator(n_jobs=n_jobs)
-    fitted = cross_val_predict(estimator, waves, tempo, groups=genre[timed], cv=cv)
+    fitted = cross_val_predict(TempoEstimator(n_jobs=n_jobs), waves, tempo,
+                               groups=genre[timed], cv=GroupKFold(n_splits=5))
     tempo_row(what, "TempoEstimator().fit, 5-fold CV by genre", tempo, fitted)
 
     beaten = np.array([b is not None for b in data.beats])
     waves, reference = as_waveforms(data.paths[beaten], sr=SR), list(data.beats[beaten])
     what = f"GTZAN beats ({beaten.sum()} clips)"
-    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(reference, librosa_beats(waves)))
+    lib = librosa_beats(waves)
+    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(reference, lib))
     ours = TempoEstimator(n_jobs=n_jobs).predict_beats(waves)
     row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(reference, ours))
 
@@ -164,57 +178,72 @@ def _font_name(soundfont):
     return "TimGM6mb" if soundfont is None else Path(soundfont).stem
 
 
-def rendered(n, n_jobs, soundfonts):
-    print(f"# Rendered: {n} test clips per task and SoundFont (seed 1); fitted estimators "
-          f"learn from {n} clips (seed 2) rendered with TimGM6mb")  # fmt: skip
-    train = make_key_pieces(n, random_state=2)
-    grooves_train = make_grooves(n, random_state=2)
-    key_fitted = KeyEstimator(n_jobs=n_jobs).fit(train.data, train.target)
-    tempo_fitted = {
-        "make_key_pieces": TempoEstimator(n_jobs=n_jobs).fit(train.data, train.tempo),
-        "make_grooves": TempoEstimator(n_jobs=n_jobs).fit(grooves_train.data, grooves_train.target),
-    }
-    for soundfont in soundfonts:
-        font = _font_name(soundfont)
+def rendered(n, n_jobs, soundfonts, tasks):
+    if "key" in tasks or "tempo" in tasks:
+        print(f"# Rendered: {n} test clips per task and SoundFont (seed 1); fitted "
+              f"estimators learn from {n} clips (seed 2) rendered with TimGM6mb")  # fmt: skip
+        train = make_key_pieces(n, random_state=2)
+    if "key" in tasks:
+        key_fitted = KeyEstimator(n_jobs=n_jobs).fit(train.data, train.target)
+    if "tempo" in tasks:
+        grooves_train = make_grooves(n, random_state=2)
+        tempo_fitted = {
+            "make_key_pieces": TempoEstimator(n_jobs=n_jobs).fit(train.data, train.tempo),
+            "make_grooves": TempoEstimator(n_jobs=n_jobs).fit(grooves_train.data,
+                                                              grooves_train.target),
+        }
+    for soundfont in soundfonts if "key" in tasks or "tempo" in tasks else ():
         test = make_key_pieces(n, random_state=1, soundfont=soundfont)
-        what = f"make_key_pieces key ({n}, {font})"
-        key_row(what, "librosa chroma_cqt + Krumhansl", test.target, librosa_keys(test.data))
-        for profile in ("krumhansl", "temperley", "triad"):
-            estimator = KeyEstimator(profile=profile, harmony=0.0, n_jobs=n_jobs)
-            pred = estimator.predict(test.data)
-            key_row(what, f"KeyEstimator(profile={profile!r}, harmony=0)", test.target, pred)
-        pred = KeyEstimator(chroma="cqt", n_jobs=n_jobs).predict(test.data)
-        key_row(what, "KeyEstimator(chroma='cqt')", test.target, pred)
-        pred = KeyEstimator(n_jobs=n_jobs).predict(test.data)
-        key_row(what, "KeyEstimator()", test.target, pred)
-        pred = key_fitted.predict(test.data)
-        key_row(what, "KeyEstimator().fit(seed-2 TimGM6mb pieces)", test.target, pred)
+        if "key" in tasks:
+            rendered_keys(test, key_fitted, n_jobs)
+        if "tempo" in tasks:
+            grooves = make_grooves(n, random_state=1, soundfont=soundfont)
+            rendered_tempi(test, grooves, tempo_fitted, n_jobs)
+    if "chords" in tasks:
+        waves, references = chord_progressions(max(4, n // 5), seed=1)
+        what = f"rendered progressions ({len(waves)})"
+        for params in ({"method": "template"}, {}, {"beat_sync": True}):
+            pred = ChordEstimator(n_jobs=n_jobs, **params).predict(waves)
+            name = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            row("chords", what, f"ChordEstimator({name})",
+                majmin=chord_score(references, pred),
+                root=chord_score(references, pred, vocabulary="root"))  # fmt: skip
 
-        grooves = make_grooves(n, random_state=1, soundfont=soundfont)
-        for name, X, tempo in (
-            ("make_key_pieces", test.data, test.tempo),
-            ("make_grooves", grooves.data, grooves.target),
-        ):
-            what = f"{name} tempo ({n}, {font})"
-            tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(X))
-            tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
-                      TempoEstimator(n_jobs=n_jobs).predict(X))  # fmt: skip
-            tempo_row(what, "TempoEstimator().fit(seed-2 TimGM6mb clips)", tempo,
-                      tempo_fitted[name].predict(X))  # fmt: skip
-        what = f"make_grooves beats ({n}, {font})"
-        lib = librosa_beats(grooves.data)
-        row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(grooves.beats, lib))
-        ours = TempoEstimator(n_jobs=n_jobs).predict_beats(grooves.data)
-        row("beats", what, "TempoEstimator().predict_beats",
-            f=beat_f_measure(grooves.beats, ours))  # fmt: skip
 
-    waves, references = chord_progressions(max(4, n // 5), seed=1)
-    what = f"rendered progressions ({len(waves)})"
-    for params in ({"method": "template"}, {}, {"beat_sync": True}):
-        pred = ChordEstimator(n_jobs=n_jobs, **params).predict(waves)
-        name = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        row("chords", what, f"ChordEstimator({name})", majmin=chord_score(references, pred),
-            root=chord_score(references, pred, vocabulary="root"))  # fmt: skip
+def rendered_keys(test, key_fitted, n_jobs):
+    """Key rows on one SoundFont's test pieces."""
+    what = f"make_key_pieces key ({len(test.target)}, {_font_name(test.soundfont)})"
+    key_row(what, "librosa chroma_cqt + Krumhansl", test.target, librosa_keys(test.data))
+    for profile in ("krumhansl", "temperley", "triad"):
+        estimator = KeyEstimator(profile=profile, harmony=0.0, n_jobs=n_jobs)
+        pred = estimator.predict(test.data)
+        key_row(what, f"KeyEstimator(profile={profile!r}, harmony=0)", test.target, pred)
+    pred = KeyEstimator(chroma="cqt", n_jobs=n_jobs).predict(test.data)
+    key_row(what, "KeyEstimator(chroma='cqt')", test.target, pred)
+    pred = KeyEstimator(n_jobs=n_jobs).predict(test.data)
+    key_row(what, "KeyEstimator()", test.target, pred)
+    pred = key_fitted.predict(test.data)
+    key_row(what, "KeyEstimator().fit(seed-2 TimGM6mb pieces)", test.target, pred)
+
+
+def rendered_tempi(test, grooves, tempo_fitted, n_jobs):
+    """Tempo rows on one SoundFont's pieces and grooves, and beat rows on its grooves."""
+    n, font = len(grooves.target), _font_name(grooves.soundfont)
+    for name, X, tempo in (
+        ("make_key_pieces", test.data, test.tempo),
+        ("make_grooves", grooves.data, grooves.target),
+    ):
+        what = f"{name} tempo ({n}, {font})"
+        tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(X))
+        tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
+                  TempoEstimator(n_jobs=n_jobs).predict(X))  # fmt: skip
+        tempo_row(what, "TempoEstimator().fit(seed-2 TimGM6mb clips)", tempo,
+                  tempo_fitted[name].predict(X))  # fmt: skip
+    what = f"make_grooves beats ({n}, {font})"
+    lib = librosa_beats(grooves.data)
+    row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(grooves.beats, lib))
+    ours = TempoEstimator(n_jobs=n_jobs).predict_beats(grooves.data)
+    row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(grooves.beats, ours))
 
 
 def main():
@@ -227,14 +256,16 @@ def main():
                              "/usr/share/sounds/sf2/sf_GMbank.sf2") if Path(f).is_file()]
     parser.add_argument("--soundfonts", nargs="+", default=["default", *installed],
                         help="test SoundFonts ('default' is TimGM6mb)")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS),
+                        help="tasks to measure (tempo includes beats)")
     args = parser.parse_args()
     soundfonts = [None if f == "default" else f for f in args.soundfonts]
     start = time.perf_counter()
     if Path(args.gtzan).is_dir():
-        gtzan(args.gtzan, args.n_jobs)
+        gtzan(args.gtzan, args.n_jobs, args.tasks)
     else:
         print(f"# {args.gtzan} is missing: GTZAN part skipped")
-    rendered(args.n_rendered, args.n_jobs, soundfonts)
+    rendered(args.n_rendered, args.n_jobs, soundfonts, args.tasks)
     print(f"# {time.perf_counter() - start:.0f} s")
 
 
