@@ -48,7 +48,7 @@ from scipy.signal import lfilter
 
 from ._common import file_version
 
-__all__ = ["load_soundfont", "render_events", "note_sounds"]
+__all__ = ["load_soundfont", "render_events", "note_sounds", "soundfont_version"]
 
 # Generator numbers of SoundFont 2.01, section 8.1.2.
 START_OFFSET, END_OFFSET, STARTLOOP_OFFSET, ENDLOOP_OFFSET = 0, 1, 2, 3
@@ -130,18 +130,41 @@ class _Reader:
         header = f.read(8)
         return header[:4], struct.unpack("<I", header[4:])[0]
 
-    def lists(self, f):
-        """{list type: (data offset, size)} of the top-level LIST chunks of a 'sfbk' file."""
+    def _riff_end(self, f):
+        """Where the RIFF data of a 'sfbk' file ends, or None if it has no such header."""
         f.seek(0)
         header = f.read(12)
         if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
-            raise self.error("it does not start with a RIFF 'sfbk' header")
-        end = min(self.size, 8 + struct.unpack("<I", header[4:8])[0])
-        found = {}
+            return None
+        return min(self.size, 8 + struct.unpack("<I", header[4:8])[0])
+
+    def _top_lists(self, f, end):
+        """(list type, data offset, size) of the top-level LIST chunks."""
         for chunk_id, offset, size in self.chunks(f, 12, end):
             if chunk_id == b"LIST" and size >= 4:
                 f.seek(offset)
-                found[f.read(4)] = (offset + 4, size - 4)
+                yield f.read(4), offset + 4, size - 4
+
+    def version(self, f):
+        """Major version from the INFO list's ``ifil`` chunk (2 where there is none), or
+        None for a file without a RIFF 'sfbk' header."""
+        end = self._riff_end(f)
+        if end is None:
+            return None
+        for kind, offset, size in self._top_lists(f, end):
+            if kind == b"INFO":
+                for chunk_id, data, length in self.chunks(f, offset, offset + size):
+                    if chunk_id == b"ifil" and length >= 2:
+                        f.seek(data)
+                        return struct.unpack("<H", f.read(2))[0]
+        return 2
+
+    def lists(self, f):
+        """{list type: (data offset, size)} of the top-level LIST chunks of a 'sfbk' file."""
+        end = self._riff_end(f)
+        if end is None:
+            raise self.error("it does not start with a RIFF 'sfbk' header")
+        found = {kind: (offset, size) for kind, offset, size in self._top_lists(f, end)}
         for kind in (b"sdta", b"pdta"):
             if kind not in found:
                 raise self.error(f"it has no {kind.decode()!r} list")
@@ -334,6 +357,29 @@ class SoundFont:
         """A sample's MIDI key (60 where unset) and pitch correction in cents."""
         pitch = int(self._shdr["pitch"][sample])
         return 60 if pitch > 127 else pitch, int(self._shdr["correction"][sample])
+
+
+def soundfont_version(path):
+    """The major version of a SoundFont file (2 or 3), or None if it is not one.
+
+    Read from the ``ifil`` chunk of its INFO list; a RIFF 'sfbk' file without one is taken
+    as SoundFont 2, the engines reporting whatever else is wrong with it.
+
+    Raises
+    ------
+    ValueError
+        A chunk runs past the end of the file (truncated); the message names it.
+
+    Examples
+    --------
+    >>> from sklearn_music.datasets import default_soundfont
+    >>> from sklearn_music.datasets._sampler import soundfont_version
+    >>> soundfont_version(default_soundfont())
+    2
+    """
+    reader = _Reader(os.fspath(path))
+    with open(reader.path, "rb") as f:
+        return reader.version(f)
 
 
 @lru_cache(maxsize=2)

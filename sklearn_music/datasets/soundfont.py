@@ -102,8 +102,7 @@ def check_soundfont(soundfont, engine=None):
         check_engine(engine)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"soundfont {path!r} does not exist (expected a .sf2 file)")
-    with open(path, "rb") as f:
-        version = _soundfont_version(f)
+    version = _sampler.soundfont_version(path)
     if version is None:
         raise ValueError(
             f"soundfont {path!r} is not a SoundFont file: a .sf2 or .sf3 starts with a RIFF "
@@ -115,28 +114,6 @@ def check_soundfont(soundfont, engine=None):
             "midirenderer cannot play; use engine='sampler'"
         )
     return os.path.abspath(path)
-
-
-def _soundfont_version(f):
-    """The major version of a SoundFont (2 or 3) from its ``ifil`` chunk; None if not one.
-
-    A RIFF 'sfbk' file whose INFO list lacks the version is taken as SoundFont 2, the
-    engines reporting whatever else is wrong with it.
-    """
-    header = f.read(12)
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
-        return None
-    chunk = f.read(12)  # the first chunk: LIST, its size, INFO
-    if len(chunk) == 12 and chunk[:4] == b"LIST" and chunk[8:12] == b"INFO":
-        info = f.read(min(struct.unpack("<I", chunk[4:8])[0] - 4, 1 << 16))
-        offset = 0
-        while offset + 12 <= len(info):
-            kind, size = info[offset:offset + 4], int.from_bytes(info[offset + 4:offset + 8],
-                                                                 "little")
-            if kind == b"ifil":
-                return struct.unpack("<H", info[offset + 8:offset + 10])[0]
-            offset += 8 + size + (size & 1)
-    return 2
 
 
 @lru_cache(maxsize=2)
