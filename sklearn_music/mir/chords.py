@@ -20,6 +20,7 @@ CHORD_LABELS = tuple(
     [f"{r}:maj" for r in PITCH_CLASSES] + [f"{r}:min" for r in PITCH_CLASSES] + ["N"]
 )
 _SILENCE = 1e-3  # frames quieter than this fraction of the loudest one are "N"
+_HOP_SECONDS = 2048 / 22050  # the default frame hop, about 93 ms at every sample rate
 
 
 def _chord_templates():
@@ -63,8 +64,9 @@ class ChordEstimator(BaseEstimator):
         One chord per beat (beats tracked from the onset envelope).
     self_transition : float, default=0.9
         HMM probability that a frame (or beat) keeps the chord of the previous one.
-    hop_length : int, default=2048
-        Samples between chroma frames (about 93 ms at 22050 Hz).
+    hop_length : int or None, default=None
+        Samples between chroma frames. None is about 93 ms at any ``sr`` (2048 samples at
+        22050 Hz, 743 at 8000 Hz), so that frames last as long whatever the sample rate.
     chroma : {"cqt", "nnls", "stft", "cens"}, default="cqt"
         Chroma: pitch-centred constant-Q bins from C2 to B5, the notes from C2 to B5 of an
         approximate transcription (NNLS chroma, as :class:`KeyEstimator` uses), or
@@ -115,7 +117,7 @@ class ChordEstimator(BaseEstimator):
         "method": [StrOptions({"hmm", "template"})],
         "beat_sync": ["boolean"],
         "self_transition": [Interval(Real, 0, 1, closed="neither")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left"), None],
         "chroma": [StrOptions(set(CHROMA_KINDS))],
         "harmonic": ["boolean"],
         "tuning": [Interval(Real, -0.5, 0.5, closed="both"), None],
@@ -123,7 +125,7 @@ class ChordEstimator(BaseEstimator):
     }
 
     def __init__(self, *, sr=22050, method="hmm", beat_sync=False, self_transition=0.9,
-                 hop_length=2048, chroma="cqt", harmonic=True, tuning=None,
+                 hop_length=None, chroma="cqt", harmonic=True, tuning=None,
                  n_jobs=None):  # fmt: skip
         self.sr = sr
         self.method = method
@@ -156,11 +158,17 @@ class ChordEstimator(BaseEstimator):
         self.labels_ = CHORD_LABELS
         return self
 
+    def _hop(self):
+        """Samples between chroma frames: ``hop_length``, or about 93 ms at ``sr``."""
+        if self.hop_length is not None:
+            return self.hop_length
+        return max(1, int(round(_HOP_SECONDS * self.sr)))
+
     def _frame_similarity(self, y):
         """(25, n_frames) cosine similarity of each frame's chroma with each template."""
         chroma = chroma_frames(
             y, sr=self.sr, kind=self.chroma, harmonic=self.harmonic, tuning=self.tuning,
-            hop_length=self.hop_length, fmin=65.41, compression=0.0,
+            hop_length=self._hop(), fmin=65.41, compression=0.0,
         )  # fmt: skip
         energy = chroma.sum(axis=0)
         silent = energy <= _SILENCE * max(energy.max(), 1e-12)
@@ -173,7 +181,7 @@ class ChordEstimator(BaseEstimator):
         envelope = onset_envelopes(y, sr=self.sr).sum(axis=0)
         _, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=self.sr, hop_length=256)
         beat_times = librosa.frames_to_time(beats, sr=self.sr, hop_length=256)
-        frames = librosa.time_to_frames(beat_times, sr=self.sr, hop_length=self.hop_length)
+        frames = librosa.time_to_frames(beat_times, sr=self.sr, hop_length=self._hop())
         return np.unique(np.clip(frames, 1, n_frames - 1))
 
     def _predict_one(self, y):
@@ -181,7 +189,7 @@ class ChordEstimator(BaseEstimator):
         n_frames = similarity.shape[1]
         duration = len(y) / self.sr
         boundaries = np.minimum(
-            librosa.frames_to_time(np.arange(n_frames + 1), sr=self.sr, hop_length=self.hop_length),
+            librosa.frames_to_time(np.arange(n_frames + 1), sr=self.sr, hop_length=self._hop()),
             duration,
         )
         if self.beat_sync and n_frames > 2:
