@@ -77,7 +77,7 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     if y.size < _MIN_SAMPLES:
         y = np.pad(y, (0, _MIN_SAMPLES - y.size))
     if tuning is None:
-        tuning = librosa.estimate_tuning(y=y, sr=sr) if np.any(y) else 0.0
+        tuning = _estimate_tuning(y, sr)
     if harmonic and kind in ("stft", "cens"):
         y = librosa.effects.harmonic(y)
     if kind == "stft":
@@ -101,6 +101,18 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     if harmonic:
         C = librosa.decompose.hpss(C)[0]
     return _fold(C[::_BINS_PER_SEMITONE], compression)  # the bin at each semitone's centre
+
+
+def _estimate_tuning(y, sr):
+    """librosa's tuning estimate; 0 (A440) for a clip with no pitched content.
+
+    Silence, near-silence (a phase-cancelled stereo mix, dither) and a DC offset leave
+    librosa no peaks to measure: it returns 0 and warns about an empty frequency set, a
+    warning about its internals that says nothing useful to the user.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Trying to estimate tuning from empty")
+        return librosa.estimate_tuning(y=y, sr=sr)
 
 
 def _fold(semitones, compression):

@@ -1,5 +1,6 @@
 """Global key estimation: pitch-class profiles and chord profiles of the 24 keys."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -206,7 +207,18 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
             return chroma.mean(axis=1), triad_histogram(chroma, frame_rate=frame_rate)
 
         results = Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
-        return _unit(np.array([r[0] for r in results])), _unit(np.array([r[1] for r in results]))
+        chroma = np.array([r[0] for r in results])
+        silent = np.flatnonzero(~chroma.any(axis=1))
+        if silent.size:
+            warnings.warn(
+                f"{silent.size} of {len(chroma)} clips hold no pitched sound (indices "
+                f"{silent[:10].tolist()}{' ...' if silent.size > 10 else ''}): every key "
+                "scores 0 for them and their predicted key is arbitrary (a silent file, or a "
+                "stereo file whose channels cancel when mixed to mono?)",
+                UserWarning,
+                stacklevel=3,
+            )
+        return _unit(chroma), _unit(np.array([r[1] for r in results]))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
