@@ -39,7 +39,8 @@ from ._frames import stack_frames
 from .callbacks import (TrainingCheckpoint, ValidationScore, accuracy_from_logits,
                         roc_auc_from_logits)
 from .models import ARCHITECTURES
-from .models._data import BLOCK, ClipDataset, band_statistics, chunk, frame_lengths, normalise
+from .models._data import (BLOCK, ClipDataset, band_statistics, chunk, frame_lengths, normalise,
+                           trim_leading)
 from .models.augment import SpecAugment
 
 __all__ = ["CNNClassifier", "CNNTagger"]
@@ -139,11 +140,13 @@ class _SpectrogramNet:
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "augment": ["boolean"],
         "reverb": [Interval(Real, 0, None, closed="left")],
+        "snr_db": [Interval(Real, None, None, closed="neither"), None],
         "time_mask": [Interval(Real, 0, 1, closed="both")],
         "freq_mask": [Interval(Real, 0, 1, closed="both")],
         "gain_db": [Interval(Real, 0, None, closed="left")],
         "mixup": [Interval(Real, 0, None, closed="left")],
         "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
+        "trim_db": [Interval(Real, 0, None, closed="left"), None],
         "device": [str, torch.device],
         "n_jobs": [Interval(Integral, None, -1, closed="right"),
                    Interval(Integral, 1, None, closed="left"), None],
@@ -171,8 +174,9 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
-                 chunk_frames=None,
+                 reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
+                 mixup=0.2,
+                 chunk_frames=None, trim_db=30.0,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
         self.architecture = architecture
@@ -188,11 +192,13 @@ class _SpectrogramNet:
         self.lr_schedule = lr_schedule
         self.augment = augment
         self.reverb = reverb
+        self.snr_db = snr_db
         self.gain_db = gain_db
         self.time_mask = time_mask
         self.freq_mask = freq_mask
         self.mixup = mixup
         self.chunk_frames = chunk_frames
+        self.trim_db = trim_db
         self.device = device
         self.n_jobs = n_jobs
         self.callbacks = callbacks
@@ -296,7 +302,10 @@ class _SpectrogramNet:
                 f"X must be spectrograms of shape (n_clips, n_mels, n_frames) or a table "
                 f"(n_clips, n_features), got an array of shape {X.shape}"
             )
-        return X, frame_lengths(X)
+        lengths = frame_lengths(X)
+        if self.trim_db is not None:
+            X = trim_leading(X, lengths, self.trim_db)
+        return X, lengths
 
     def _validation_split(self, y, seed):
         n = len(y)
@@ -484,7 +493,8 @@ class _SpectrogramNet:
         return SpecAugment(**self._augment_params())
 
     def _augment_params(self):
-        return dict(reverb=self.reverb, gain_db=self.gain_db, time_mask=self.time_mask,
+        return dict(reverb=self.reverb, snr_db=self.snr_db,
+                    gain_db=self.gain_db, time_mask=self.time_mask,
                     freq_mask=self.freq_mask, mixup=self.mixup)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -556,12 +566,17 @@ default="resnet"
         "cosine" anneals the learning rate to 0 over ``max_epochs``; "plateau" halves it
         when the monitored loss stalls for ``patience // 2`` epochs; None keeps it fixed.
     augment : bool, default=True
-        Augment training batches with the five settings below (see
+        Augment training batches with the six settings below (see
         :class:`~sklearn_music.models.SpecAugment`).
     reverb : float, default=8.0
         Largest decay time constant, in frames, of a simulated room tail mixed into each
         clip (8 frames is 0.5 s at 64 frames over 4 s); rendered notes are dry, real
         recordings are not. Assumes log-power (dB) input; 0 for other features.
+    snr_db : float or None, default=50.0
+        Loudest simulated noise floor, in dB below a training clip's peak (each clip gets
+        one between ``snr_db`` and ``snr_db + 40`` dB down, spectrally tilted): rendered
+        audio is digitally silent, recordings have hiss and hum. Assumes log-power (dB)
+        input; None disables.
     gain_db : float, default=6.0
         Largest random gain in dB; assumes log-power (dB) input. 0 for other features.
     time_mask : float, default=0.1
@@ -574,6 +589,12 @@ default="resnet"
         Frames the network sees at once. Training draws a random crop of this length from
         each longer clip (shorter clips are zero-padded); prediction averages over
         consecutive chunks covering each clip. None uses the shortest training clip.
+    trim_db : float or None, default=30.0
+        In fit and predict, each clip starts at its first frame within ``trim_db`` dB of
+        its loudest frame: leading silence or noise is dropped and the clip's end filled
+        with its quietest level (its length is kept). Rendered and NSynth notes start at
+        the onset, real recordings of notes after a pause of any length, so the network
+        reads both from their first sound. Assumes dB input; None for other features.
     device : str, default="auto"
         "auto" trains on CUDA when available, else on the CPU; or a torch device name.
     n_jobs : int or None, default=None
@@ -831,16 +852,19 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
-                 overlay=0.5, chunk_frames=None,
+                 reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
+                 mixup=0.2,
+                 overlay=0.5, chunk_frames=None, trim_db=30.0,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
                  random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
-            lr_schedule=lr_schedule, augment=augment, reverb=reverb, gain_db=gain_db,
+            lr_schedule=lr_schedule, augment=augment, reverb=reverb, snr_db=snr_db,
+            gain_db=gain_db,
             time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
+            trim_db=trim_db,
             device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
             random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )

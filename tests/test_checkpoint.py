@@ -25,7 +25,7 @@ from sklearn_music import CNNClassifier, CNNTagger
 from sklearn_music.callbacks import TrainingCheckpoint
 
 FAST = dict(max_epochs=5, batch_size=8, module__width=4, n_jobs=1, random_state=0)
-# Early stopping ends this run after epoch 5 of 10 and restores epoch 3's weights.
+# Early stopping ends this run before its 10 epochs and restores an earlier epoch's weights.
 STOPS_EARLY = dict(FAST, max_epochs=10, lr=0.05, patience=2)
 
 
@@ -135,19 +135,22 @@ def test_interrupted_fit_resumes_to_the_uninterrupted_weights(tmp_path, stop_aft
 def test_early_stopping_state_survives_the_interruption(tmp_path):
     X, y = clips(shift=3.0)
     uninterrupted = CNNClassifier("simple", **STOPS_EARLY).fit(X, y)
-    assert len(uninterrupted.history) == 5  # stopped early: the test needs it
-    assert dict(uninterrupted.callbacks_)["early_stopping"].best_epoch_ == 3
-    CNNClassifier("simple", checkpoint_dir=tmp_path, callbacks=[("stop", StopAt(4))],
-                  **STOPS_EARLY).fit(X, y)  # one miss recorded, the best weights are 3's
+    n_epochs = len(uninterrupted.history)
+    best = dict(uninterrupted.callbacks_)["early_stopping"].best_epoch_
+    assert n_epochs == best + 2 < STOPS_EARLY["max_epochs"], "the test needs an early stop"
+    # Interrupted after the first epoch that missed: one miss recorded, the best weights
+    # are those of an earlier epoch.
+    CNNClassifier("simple", checkpoint_dir=tmp_path, callbacks=[("stop", StopAt(best + 1))],
+                  **STOPS_EARLY).fit(X, y)
     resumed = CNNClassifier("simple", checkpoint_dir=tmp_path, **STOPS_EARLY).fit(X, y)
-    assert len(resumed.history) == 5
+    assert len(resumed.history) == n_epochs
     assert_same_training(resumed, uninterrupted, X)  # the best epoch's weights restored
 
 
 def test_tagger_with_plateau_schedule_and_tuned_thresholds(tmp_path):
     X, Y = tags()
     params = dict(FAST, max_epochs=6, lr=0.05, lr_schedule="plateau", patience=3,
-                  threshold="tuned", overlay=0.0, random_state=2)
+                  threshold="tuned", overlay=0.0, random_state=3)
     uninterrupted = CNNTagger("simple", **params).fit(X, Y)
     # The rate is halved once valid_loss has worsened twice in a row. Interrupt after the
     # first of those two epochs: the plateau count it started must carry over.

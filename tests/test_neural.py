@@ -23,6 +23,7 @@ from sklearn_music import AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram,
 from sklearn_music.datasets import load_nsynth
 from sklearn_music._frames import stack_frames
 from sklearn_music.models import ResNet, ShortChunkCNN, SimpleCNN, SpecAugment
+from sklearn_music.models._data import trim_leading
 from sklearn_music.plotting import plot_training_curves
 
 FAST = dict(max_epochs=4, batch_size=8, module__width=4, n_jobs=1, random_state=0)
@@ -380,7 +381,7 @@ def test_spec_augment_masks_gain_and_mixup():
     X = torch.ones(64, 1, 10, 20)
     Y = nn.functional.one_hot(torch.arange(64) % 2, 2).float()
     stats = dict(band_mean=torch.full((10,), -30.0), band_scale=torch.full((10,), 2.0))
-    off = dict(reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     masked, same = SpecAugment(**{**off, "time_mask": 0.5})(X, Y, **stats)
     assert torch.equal(same, Y) and torch.equal(X, torch.ones(64, 1, 10, 20))
     hidden = (masked == 0).all(dim=2).squeeze(1).sum(dim=1)  # frames masked per clip
@@ -401,8 +402,8 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     db[..., 5] = 0.0  # one loud frame in near silence
     stats = dict(band_mean=torch.full((4,), -60.0), band_scale=torch.full((4,), 10.0))
     X = (db - stats["band_mean"][:, None]) / stats["band_scale"][:, None]
-    out, _ = SpecAugment(reverb=8.0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)(
-        X, torch.zeros(32, 2), **stats)
+    out, _ = SpecAugment(reverb=8.0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0,
+                         mixup=0)(X, torch.zeros(32, 2), **stats)
     out_db = out * 10.0 - 60.0
     gain = out_db - db
     assert (gain >= -1e-4).all()  # a room only adds energy
@@ -413,6 +414,53 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     assert (tail[:, :-1] >= tail[:, 1:] - 1e-3).all()  # and decays
 
 
+def test_trim_leading_starts_each_clip_at_its_first_sound():
+    X = np.full((3, 2, 8), -90.0, dtype=np.float32)
+    X[0, :, 3:6] = [[-10.0, -20.0, -50.0]]  # starts at frame 3
+    X[1, :, :] = -20.0                       # starts at once
+    X[2, :, 2:5] = [[-60.0, 0.0, -5.0]]      # -60 is more than 30 dB down: starts at 3
+    X[2, :, 6:] = np.nan                     # and has 6 real frames
+    lengths = np.array([8, 8, 6])
+    out = trim_leading(X, lengths, 30.0)
+    np.testing.assert_array_equal(out[0, 0], [-10, -20, -50, -90, -90, -90, -90, -90])
+    np.testing.assert_array_equal(out[1], X[1])
+    np.testing.assert_array_equal(out[2, 0], [0, -5, -90, -90, -90, -90, np.nan, np.nan])
+    assert X[0, 0, 0] == -90.0  # the input is not modified
+    untouched = X[1:2]
+    assert trim_leading(untouched, lengths[1:2], 30.0) is untouched
+
+
+def test_leading_silence_does_not_change_predictions():
+    X, y = band_clips(40)
+    X_test, _ = band_clips(10, seed=1)
+    X_test[:, :, -4:] = -100.0  # the notes end in silence
+    late = np.full_like(X_test, -100.0)
+    late[:, :, 4:] = X_test[:, :, :-4]  # the same notes after 4 frames of silence
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(late), clf.predict_proba(X_test))
+    clf.set_params(trim_db=None)
+    assert not np.allclose(clf.predict_proba(late), clf.predict_proba(X_test))
+
+
+def test_spec_augment_noise_floor_lies_between_snr_db_and_40_db_lower():
+    torch.manual_seed(0)
+    n = 200
+    db = torch.full((n, 1, 16, 30), -100.0)
+    db[..., 10] = 0.0  # one loud frame; the rest digital silence
+    stats = dict(band_mean=torch.full((16,), -60.0), band_scale=torch.full((16,), 20.0))
+    off = dict(reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    out, _ = SpecAugment(**off, snr_db=30.0)(db / 20.0 + 3.0, torch.zeros(n, 2), **stats)
+    out_db = out * 20.0 - 60.0
+    torch.testing.assert_close(out_db[..., 10], db[..., 10], atol=0.05, rtol=0)
+    floor = out_db[..., :10].mean(dim=(1, 2, 3))  # per clip, averaged over its texture
+    assert floor.max() < -30.0 + 1.0 and floor.min() > -70.0 - 1.0
+    assert floor.std() > 5.0  # levels drawn per clip
+    tilt = out_db[:, 0, -1, :10].mean(dim=1) - out_db[:, 0, 0, :10].mean(dim=1)
+    assert tilt.abs().max() < 12.0 + 1.0 and tilt.std() > 3.0
+    same, _ = SpecAugment(**off, snr_db=None)(db / 20.0 + 3.0, torch.zeros(n, 2), **stats)
+    torch.testing.assert_close(same * 20.0 - 60.0, db)
+
+
 def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     torch.manual_seed(0)
     n = 16
@@ -421,7 +469,7 @@ def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     Y = torch.eye(n)  # and has tag i only
     stats = dict(band_mean=torch.full((n,), -50.0), band_scale=torch.full((n,), 10.0))
     X = (db + 50.0) / 10.0
-    off = dict(reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     out, tags = SpecAugment(**off, overlay=1.0)(X, Y, **stats)
     out_db = out * 10.0 - 50.0
     sounding = out_db[:, 0, :, 0] > -40.0

@@ -1,4 +1,5 @@
-"""From spectrogram arrays to what the networks see: lengths, normalisation, crops, chunks.
+"""From spectrogram arrays to what the networks see: lengths, onsets, normalisation, crops,
+chunks.
 
 Clips of different lengths arrive as one array padded with NaN along the frame axis
 (see :func:`~sklearn_music._frames.stack_frames`). Training draws a random crop of
@@ -11,8 +12,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["frame_lengths", "band_statistics", "normalise", "ClipDataset", "chunk",
-           "BLOCK"]
+__all__ = ["frame_lengths", "trim_leading", "band_statistics", "normalise", "ClipDataset",
+           "chunk", "BLOCK"]
 
 #: Clips processed at once where a whole array would need a float64 or normalised copy.
 BLOCK = 256
@@ -57,6 +58,40 @@ def frame_lengths(X):
     if (lengths == 0).any():
         raise ValueError(f"clip {int(np.argmin(lengths))} of X has no frames (all NaN)")
     return lengths.astype(np.int64)
+
+
+def trim_leading(X, lengths, below_db):
+    """Start each clip at its first frame within ``below_db`` dB of its loudest frame.
+
+    The frames before it (silence, or a noise floor) are dropped and the clip's end is
+    filled with its quietest level, so every clip keeps its length and its NaN padding.
+    A frame's level is its loudest band.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_bands, n_frames)
+        NaN-padded spectrograms in dB.
+    lengths : ndarray of shape (n_clips,)
+        Real frames of every clip.
+    below_db : float
+        How far below the clip's loudest frame its first kept frame may be.
+
+    Returns
+    -------
+    X : ndarray
+        X itself when no clip starts late, else a trimmed copy.
+    """
+    level = np.where(np.isnan(X), -np.inf, X).max(axis=1)
+    start = np.argmax(level > level.max(axis=1, keepdims=True) - below_db, axis=1)
+    if not start.any():
+        return X
+    X = X.copy()
+    for i in np.flatnonzero(start):
+        n, s = int(lengths[i]), int(start[i])
+        quietest = np.nanmin(X[i, :, :n])
+        X[i, :, :n - s] = X[i, :, s:n]
+        X[i, :, n - s:n] = quietest
+    return X
 
 
 def band_statistics(X, rows):

@@ -1,8 +1,11 @@
-"""Spectrogram augmentation applied to training batches: reverb, overlay, gain, masking, mixup.
+"""Spectrogram augmentation applied to training batches: reverb, noise, overlay, gain,
+masking, mixup.
 
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
 one studio) recognise another: a simulated room tail stands in for the halls that dry
-rendered notes lack, a random gain removes loudness as a cue, masking hides any single
+rendered notes lack, a steady noise floor for the hiss and hum of the microphones and
+rooms that recordings are made with, a random gain removes
+loudness as a cue, masking hides any single
 band or moment the network might lean on (SpecAugment, Park et al. 2019), and mixup
 (Zhang et al. 2018) blends pairs of clips and their labels, which smooths the decision
 boundaries. For tagging, overlaying two clips makes a new mixture whose tags are those of
@@ -29,6 +32,12 @@ class SpecAugment:
         clip's power spectrogram gains a tail of itself, delayed and decaying exponentially
         along time with a time constant drawn in ``[0, reverb]``, carrying up to 0.7 times
         the direct power. With 64 frames over 4 s, 8 frames is half a second. 0 disables.
+    snr_db : float or None, default=50.0
+        Smallest ratio, in dB, of a clip's peak to a simulated steady noise floor: each
+        clip's power gains a noise floor between ``snr_db`` and ``snr_db + 40`` dB below
+        its peak, with a random spectral tilt of up to ±12 dB across the bands and 1 dB of
+        random texture. Rendered audio is digitally silent between notes; recordings
+        have hiss and hum. None disables.
     gain_db : float, default=6.0
         Largest gain in dB, drawn uniformly in ``[-gain_db, gain_db]`` per clip. 0 disables.
     time_mask : float, default=0.1
@@ -45,7 +54,7 @@ class SpecAugment:
 
     Notes
     -----
-    Reverb, overlay and gain act on decibels: the input must be log-power in dB (as
+    Reverb, noise, overlay and gain act on decibels: the input must be log-power in dB (as
     :class:`~sklearn_music.MelSpectrogram` gives), standardised per band with
     ``band_mean`` and ``band_scale``.
 
@@ -61,9 +70,10 @@ class SpecAugment:
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, reverb=8.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1, mixup=0.2,
-                 overlay=0.0):
+    def __init__(self, *, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
+                 mixup=0.2, overlay=0.0):
         self.reverb = reverb
+        self.snr_db = snr_db
         self.gain_db = gain_db
         self.time_mask = time_mask
         self.freq_mask = freq_mask
@@ -88,14 +98,16 @@ class SpecAugment:
         X, Y : torch.Tensor
             The augmented batch; the inputs are never modified in place.
         """
-        if self.reverb > 0 or self.overlay > 0 or self.gain_db > 0:
-            # Reverb, overlay and gain act on decibels: one round trip out of the
-            # normalised domain and back serves all three.
+        if self.reverb > 0 or self.snr_db is not None or self.overlay > 0 or self.gain_db > 0:
+            # These act on decibels: one round trip out of the normalised domain and back
+            # serves them all.
             mean = band_mean.to(X)[None, None, :, None]
             scale = band_scale.to(X)[None, None, :, None]
             db = X * scale + mean
             if self.reverb > 0:
                 db = _reverberate(db, self.reverb)
+            if self.snr_db is not None:
+                db = _noise_floor(db, self.snr_db)
             if self.overlay > 0 and X.shape[0] > 1:
                 db, Y = _overlay(db, Y, self.overlay)
             if self.gain_db > 0:
@@ -135,6 +147,17 @@ def _reverberate(db, largest_decay):
     signal = F.pad(power.reshape(1, n_clips * n_rows, n_frames), (length - 1, 0))
     tail = F.conv1d(signal, weight, groups=n_clips * n_rows).reshape(power.shape)
     return 10.0 * torch.log10((power + tail).clamp_min(1e-10))
+
+
+def _noise_floor(db, snr_db):
+    """Add to each clip's power a steady, tilted noise floor ``snr_db`` to +40 dB down."""
+    n_clips, n_bands = db.shape[0], db.shape[2]
+    below = snr_db + 40.0 * torch.rand(n_clips, device=db.device)
+    tilt = (torch.rand(n_clips, device=db.device) * 2 - 1) * 12.0
+    across = torch.linspace(-0.5, 0.5, n_bands, device=db.device)
+    level = (db.amax(dim=(1, 2, 3)) - below)[:, None] + tilt[:, None] * across[None, :]
+    noise = level[:, None, :, None] + torch.randn_like(db)
+    return 10.0 * torch.log10(10.0 ** (db / 10.0) + 10.0 ** (noise / 10.0))
 
 
 def _overlay(db, Y, probability):
