@@ -74,6 +74,9 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     chroma : ndarray of shape (12, n_frames)
     """
     y = np.asarray(y, dtype=np.float32)
+    # A DC offset is no pitch, but the zero padding of the transforms turns it into steps
+    # at both ends of the clip, broadband clicks that the chroma would count.
+    y = (y - y.mean(dtype=np.float64)).astype(np.float32)
     if y.size < _MIN_SAMPLES:
         y = np.pad(y, (0, _MIN_SAMPLES - y.size))
     if tuning is None:

@@ -47,7 +47,8 @@ class ChordEstimator(BaseEstimator):
     """Major and minor triads (and "N", no chord) over time, in mir_eval's format.
 
     Each frame's chroma (harmonic part, tuned constant-Q, from C2) is compared with 24
-    triad templates and a flat "no chord" template by cosine similarity; with
+    triad templates by cosine similarity; frames quieter than a thousandth of the loudest
+    one are "N" (no chord), and only they: real mixes are rarely without harmony. With
     ``method="hmm"`` the similarities become emission probabilities of a 25-state hidden
     Markov model whose states prefer to stay (``self_transition``), and Viterbi decoding
     gives the most likely chord sequence, without the frame-to-frame flicker of
@@ -175,7 +176,12 @@ class ChordEstimator(BaseEstimator):
         chroma[:, silent] = 1.0  # silence looks like nothing but "no chord"
         chroma = np.log1p(10.0 * chroma / chroma.max(axis=0, keepdims=True))
         chroma /= np.linalg.norm(chroma, axis=0, keepdims=True)
-        return _chord_templates() @ chroma
+        similarity = _chord_templates() @ chroma
+        # "N" is for silence only: the compressed chroma of a dense real mix (sustained
+        # passing notes, reverb, distorted guitars) is close to flat, and the flat template
+        # used to beat every triad in most frames of real music.
+        similarity[-1, ~silent] = -1.0
+        return similarity
 
     def _beat_frames(self, y, n_frames):
         envelope = onset_envelopes(y, sr=self.sr).sum(axis=0)
