@@ -213,6 +213,32 @@ def test_predict_beats_follows_the_clicks():
     assert mir_eval.beat.f_measure(reference, beats) >= 0.9
 
 
+def test_beats_and_tempo_after_a_silent_start():
+    y = np.concatenate([np.zeros(2 * SR, dtype=np.float32), clicks(100.0)])
+    est = TempoEstimator()
+    (estimate,) = est.predict([y])
+    assert abs(estimate - 100.0) <= 4.0
+    (beats,) = est.predict_beats([y])
+    assert beats.min() > 1.9  # no beats in the silence
+    reference = 2.0 + np.arange(0.1, 9.9, 0.6)
+    assert mir_eval.beat.f_measure(reference, beats) >= 0.9
+
+
+@pytest.mark.parametrize("sr", [8000, 44100])
+def test_beats_land_on_the_clicks_at_any_sample_rate(sr):
+    y = clicks(100.0, sr=sr)
+    (beats,) = TempoEstimator(sr=sr).predict_beats([y])
+    reference = np.arange(0.1, 9.9, 0.6)
+    assert mir_eval.beat.f_measure(reference, beats, f_measure_threshold=0.05) >= 0.9
+
+
+def test_silence_gets_the_prior_tempo_and_a_warning():
+    with pytest.warns(UserWarning, match=r"1 of 2 clips have no onsets \(indices \[1\]\)"):
+        tempi = TempoEstimator(min_bpm=60, prior_bpm=110).predict(
+            [clicks(90.0, seconds=6.0), np.zeros(SR, dtype=np.float32)])
+    assert abs(tempi[0] - 90.0) <= 3.6 and tempi[1] == 110.0
+
+
 def test_fit_learns_which_metrical_level_is_annotated():
     # Strong beats with soft off-beats: is the tempo the beat or the off-beat rate?
     rng = np.random.default_rng(0)

@@ -24,6 +24,7 @@ _DFT_WINDOW = 8.0  # seconds
 _MIN_SAMPLES = 4096
 _N_PEAKS = 5  # salience peaks that seed the candidates
 _SAME_TEMPO = 0.03  # candidates closer than this (in octaves) are one
+_CAP = (99.5, 2.0)  # onset strength capped at twice this percentile of its band
 
 
 def onset_envelopes(y, *, sr, hop_length=256):
@@ -32,7 +33,9 @@ def onset_envelopes(y, *, sr, hop_length=256):
     Each band's flux is computed on a log-mel spectrogram with a maximum filter across
     frequency (vibrato suppression, as in SuperFlux), so that soft bass and kick onsets
     count next to loud broadband ones; subtracting the one-second running mean keeps only
-    the peaks that carry the rhythm.
+    the peaks that carry the rhythm. Each band is capped at twice its 99.5th percentile,
+    so that one jump (music starting after silence, a cut) does not outweigh the rhythm.
+    The analysis window is 93 ms at any ``sr`` (2048 samples at 22050 Hz).
 
     Parameters
     ----------
@@ -51,17 +54,22 @@ def onset_envelopes(y, *, sr, hop_length=256):
     y = np.asarray(y, dtype=np.float32)
     if y.size < _MIN_SAMPLES:
         y = np.pad(y, (0, _MIN_SAMPLES - y.size))
+    n_fft = 2 * int(round(1024 * sr / 22050))
     S = librosa.power_to_db(
         librosa.feature.melspectrogram(
-            y=y, sr=sr, n_fft=2048, hop_length=hop_length, n_mels=_BANDS[-1]
+            y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=_BANDS[-1]
         )
     )
     flux = librosa.onset.onset_strength_multi(
-        S=S, sr=sr, hop_length=hop_length, lag=2, max_size=3, channels=list(_BANDS)
-    )
+        S=S, sr=sr, n_fft=n_fft, hop_length=hop_length, lag=2, max_size=3,
+        channels=list(_BANDS),
+    )  # fmt: skip
     width = max(1, int(round(sr / hop_length)))
     local_mean = uniform_filter1d(flux, size=width, axis=1, mode="nearest")
-    return np.maximum(flux - local_mean, 0.0)
+    envelopes = np.maximum(flux - local_mean, 0.0)
+    percentile, factor = _CAP
+    return np.minimum(envelopes, factor * np.percentile(envelopes, percentile, axis=1,
+                                                        keepdims=True))
 
 
 def _autocorrelation(envelope):

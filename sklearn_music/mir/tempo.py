@@ -133,8 +133,10 @@ class TempoEstimator(BaseEstimator):
         weighted = rhythm.salience * _log_normal_prior(
             rhythm.bpm, self.prior_bpm, self.prior_octaves
         )
-        weighted[(rhythm.bpm < self.min_bpm) | (rhythm.bpm > self.max_bpm)] = 0.0
-        return float(rhythm.bpm[np.argmax(weighted)]), weighted
+        in_range = (rhythm.bpm >= self.min_bpm) & (rhythm.bpm <= self.max_bpm)
+        weighted[~in_range] = 0.0
+        best = np.flatnonzero(in_range)[np.argmax(weighted[in_range])]
+        return float(rhythm.bpm[best]), weighted
 
     def _candidates(self, rhythm):
         """Candidate tempi and their features: the periodicity evidence, plus how the
@@ -216,14 +218,27 @@ class TempoEstimator(BaseEstimator):
         Returns
         -------
         tempo : ndarray of shape (n_clips,)
-            Beats per minute.
+            Beats per minute; ``prior_bpm``, with a warning, for clips without onsets.
         """
         self._check_params()
         analysed = self._analyse(check_clips(self, X))
-        return np.array([self._tempo(rhythm) for _, rhythm in analysed])
+        silent = np.array([not envelopes.any() for envelopes, _ in analysed], dtype=bool)
+        if silent.any():
+            where = np.flatnonzero(silent)
+            warnings.warn(
+                f"{where.size} of {len(silent)} clips have no onsets (indices "
+                f"{where[:10].tolist()}{' ...' if where.size > 10 else ''}): silence, or too "
+                f"short; their tempo is prior_bpm={self.prior_bpm:g}", UserWarning,
+                stacklevel=2,
+            )  # fmt: skip
+        return np.array([self.prior_bpm if quiet else self._tempo(rhythm)
+                         for quiet, (_, rhythm) in zip(silent, analysed)])
 
     def predict_beats(self, X):
         """Beat times of each clip, tracked by dynamic programming at the estimated tempo.
+
+        Beats where the onset strength is weak at the start and the end of a clip (silence
+        before the music, a fade after it) are left out.
 
         Parameters
         ----------
@@ -240,7 +255,7 @@ class TempoEstimator(BaseEstimator):
         for envelopes, rhythm in self._analyse(check_clips(self, X)):
             _, times = librosa.beat.beat_track(
                 onset_envelope=envelopes.sum(axis=0), sr=self.sr, hop_length=self.hop_length,
-                bpm=self._tempo(rhythm), units="time", trim=False,
+                bpm=self._tempo(rhythm), units="time", trim=True,
             )  # fmt: skip
             beats.append(times)
         return beats
