@@ -8,6 +8,7 @@ hour-long recording costs the memory of the excerpt. Every failure is an
 """
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +24,8 @@ from .exceptions import AudioError
 
 __all__ = ["load_audio", "AudioLoader"]
 
+_CANCELLED = 0.01  # a mono mix 20 dB below its channels' power has cancelled
+
 
 def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     """Load an audio file as a float32 waveform.
@@ -34,7 +37,8 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     sr : int or None, default=22050
         Target sample rate in Hz; None keeps the file's own rate.
     mono : bool, default=True
-        Average the channels into one.
+        Average the channels into one (with a warning when they cancel each other out,
+        the mix 20 dB or more below them).
     duration : float or None, default=None
         Seconds to return. Longer audio is cropped, shorter audio is zero-padded at the end,
         so every clip has exactly ``round(duration * sr)`` samples. None returns the whole file
@@ -95,7 +99,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
         raise AudioError("file holds NaN or infinite samples", path)
     y = y.T  # (n_channels, n_samples)
     if mono:
-        y = y[0] if len(y) == 1 else y.mean(axis=0)
+        y = y[0] if len(y) == 1 else _mix_down(y, path)
     if sr is not None and sr != native_sr:
         y = _resample(y, native_sr, sr)
     else:
@@ -103,6 +107,21 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     if duration is not None:
         y = fix_length(y, int(round(duration * sr)))
     return np.ascontiguousarray(y, dtype=np.float32), int(sr)
+
+
+def _mix_down(channels, path):
+    """The mean of the channels, with a warning when they cancel each other out."""
+    mixed = channels.mean(axis=0)
+    channel_power = float(np.mean(channels.astype(np.float64) ** 2))
+    mixed_power = float(np.mean(mixed.astype(np.float64) ** 2))
+    if channel_power > 0 and mixed_power < _CANCELLED * channel_power:
+        drop = 10 * np.log10(channel_power / max(mixed_power, 1e-30))
+        warnings.warn(
+            f"{path}: the channels cancel when mixed to mono ({drop:.0f} dB quieter than "
+            "they are: one channel phase-inverted?); load it with mono=False and keep one "
+            "channel", UserWarning, stacklevel=3,
+        )  # fmt: skip
+    return mixed
 
 
 def _resample(y, orig_sr, target_sr):

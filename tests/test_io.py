@@ -46,6 +46,19 @@ def test_multichannel_mixed_to_mono_and_kept(tmp_path):
     assert multi.shape == (3, sr)
 
 
+def test_channels_that_cancel_in_the_mono_mix_are_named(tmp_path, recwarn):
+    sr = 8000
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(sr) / sr)
+    inverted = _write(tmp_path / "inverted.wav", np.stack([tone, -tone], axis=1), sr)
+    with pytest.warns(UserWarning, match=r"inverted\.wav: the channels cancel"):
+        mono, _ = load_audio(inverted, sr=None)
+    assert np.abs(mono).max() < 1e-3  # what the warning is about
+    wide = np.stack([tone, 0.5 * tone + 0.1 * np.cos(np.arange(sr) / 3.0)], axis=1)
+    load_audio(_write(tmp_path / "wide.wav", wide, sr), sr=None)
+    load_audio(inverted, sr=None, mono=False)
+    assert not [w for w in recwarn if "cancel" in str(w.message)]
+
+
 def test_duration_pads_and_crops(tmp_path):
     path = _write(tmp_path / "one.wav", np.ones(8000) * 0.1, 8000)
     padded, _ = load_audio(path, sr=8000, duration=2.0)
