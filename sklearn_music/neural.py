@@ -147,6 +147,7 @@ class _SpectrogramNet:
         "mixup": [Interval(Real, 0, None, closed="left")],
         "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
         "trim_db": [Interval(Real, 0, None, closed="left"), None],
+        "peak_norm": ["boolean"],
         "device": [str, torch.device],
         "n_jobs": [Interval(Integral, None, -1, closed="right"),
                    Interval(Integral, 1, None, closed="left"), None],
@@ -176,7 +177,7 @@ class _SpectrogramNet:
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
                  mixup=0.2,
-                 chunk_frames=None, trim_db=30.0,
+                 chunk_frames=None, trim_db=30.0, peak_norm=True,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
         self.architecture = architecture
@@ -199,6 +200,7 @@ class _SpectrogramNet:
         self.mixup = mixup
         self.chunk_frames = chunk_frames
         self.trim_db = trim_db
+        self.peak_norm = peak_norm
         self.device = device
         self.n_jobs = n_jobs
         self.callbacks = callbacks
@@ -305,6 +307,8 @@ class _SpectrogramNet:
         lengths = frame_lengths(X)
         if self.trim_db is not None:
             X = trim_leading(X, lengths, self.trim_db)
+        if self.peak_norm:
+            X = X - np.nanmax(X, axis=(1, 2), keepdims=True)
         return X, lengths
 
     def _validation_split(self, y, seed):
@@ -595,6 +599,11 @@ default="resnet"
         with its quietest level (its length is kept). Rendered and NSynth notes start at
         the onset, real recordings of notes after a pause of any length, so the network
         reads both from their first sound. Assumes dB input; None for other features.
+    peak_norm : bool, default=True
+        In fit and predict, each clip's dB are shifted so that its loudest value is 0 dB
+        (as ``librosa.power_to_db(ref=np.max)`` would): how loud a note was recorded says
+        nothing about the instrument, and recordings come at any level. Assumes dB
+        input; False for other features.
     device : str, default="auto"
         "auto" trains on CUDA when available, else on the CPU; or a torch device name.
     n_jobs : int or None, default=None
@@ -854,7 +863,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
                  mixup=0.2,
-                 overlay=0.5, chunk_frames=None, trim_db=30.0,
+                 overlay=0.5, chunk_frames=None, trim_db=30.0, peak_norm=True,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
                  random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
@@ -864,7 +873,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             lr_schedule=lr_schedule, augment=augment, reverb=reverb, snr_db=snr_db,
             gain_db=gain_db,
             time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
-            trim_db=trim_db,
+            trim_db=trim_db, peak_norm=peak_norm,
             device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
             random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )

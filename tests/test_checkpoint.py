@@ -149,15 +149,20 @@ def test_early_stopping_state_survives_the_interruption(tmp_path):
 
 def test_tagger_with_plateau_schedule_and_tuned_thresholds(tmp_path):
     X, Y = tags()
-    params = dict(FAST, max_epochs=6, lr=0.05, lr_schedule="plateau", patience=3,
-                  threshold="tuned", overlay=0.0, random_state=3)
-    uninterrupted = CNNTagger("simple", **params).fit(X, Y)
     # The rate is halved once valid_loss has worsened twice in a row. Interrupt after the
-    # first of those two epochs: the plateau count it started must carry over.
-    rates, losses = uninterrupted.history[:, "event_lr"], uninterrupted.history[:, "valid_loss"]
-    assert 0.025 in rates, "the test needs a run whose rate is halved"
-    stop = rates.index(0.025) - 1  # epochs trained before the interruption
-    assert losses[stop - 1] > min(losses[:stop - 1]), "the test needs a plateau count to carry"
+    # first of those two epochs: the plateau count it started must carry over. The test
+    # needs such a run; which seed gives one depends on the training details.
+    for seed in range(10):
+        params = dict(FAST, max_epochs=6, lr=0.05, lr_schedule="plateau", patience=3,
+                      threshold="tuned", overlay=0.0, random_state=seed)
+        uninterrupted = CNNTagger("simple", **params).fit(X, Y)
+        rates = uninterrupted.history[:, "event_lr"]
+        losses = uninterrupted.history[:, "valid_loss"]
+        stop = rates.index(0.025) - 1 if 0.025 in rates else 0  # epochs before interrupting
+        if stop >= 2 and losses[stop - 1] > min(losses[:stop - 1]):
+            break
+    else:
+        pytest.fail("no seed gives a run whose rate is halved after a plateau count")
     CNNTagger("simple", checkpoint_dir=tmp_path, callbacks=[("stop", StopAt(stop))],
               **params).fit(X, Y)
     resumed = CNNTagger("simple", checkpoint_dir=tmp_path, **params).fit(X, Y)
@@ -213,7 +218,7 @@ def test_checkpoint_of_another_run_is_an_error_and_kept(tmp_path):
         (CNNClassifier("simple", **dict(FAST, random_state=1)), X, y, "random_state was 0"),
         (CNNClassifier("simple", **dict(FAST, module__width=8)), X, y, "module__width"),
         (CNNClassifier("resnet", **FAST), X, y, "architecture was 'simple', now 'resnet'"),
-        (CNNClassifier("simple", **FAST), X + 1, y, "the training data X differs"),
+        (CNNClassifier("simple", **FAST), X * 1.5, y, "the training data X differs"),
         (CNNClassifier("simple", **FAST), X, y[::-1], "the training data y differs"),
         (CNNClassifier("simple", **FAST), X, np.where(y == "a", "A", "b"),
          "the training data y differs"),

@@ -189,8 +189,10 @@ def test_prediction_averages_over_chunks():
     X, y = band_clips(24, n_frames=8)
     clf = CNNClassifier("simple", **FAST).fit(X, y)
     assert clf.chunk_frames_ == 8
-    long_clip = np.concatenate([X[0], X[1]], axis=1)[None]  # 16 frames: two chunks
-    expected = clf.predict_proba(X[:2]).mean(axis=0)
+    pair = X[:2].copy()
+    pair[1] += pair[0].max() - pair[1].max()  # one peak level, as within one recording
+    long_clip = np.concatenate([pair[0], pair[1]], axis=1)[None]  # 16 frames: two chunks
+    expected = clf.predict_proba(pair).mean(axis=0)
     np.testing.assert_allclose(clf.predict_proba(long_clip)[0], expected, rtol=1e-6)
     short = stack_frames([X[0][:, :5], X[1]])  # 5 frames: one zero-padded chunk
     assert clf.predict_proba(short).shape == (2, 2)
@@ -345,6 +347,7 @@ def test_normalisation_is_learned_on_the_training_clips():
     X, y = band_clips(30)
     clf = CNNClassifier("simple", **FAST).fit(X, y)
     train = np.setdiff1d(np.arange(30), clf.validation_indices_)
+    X = X - X.max(axis=(1, 2), keepdims=True)  # peak_norm: each clip's loudest value is 0 dB
     np.testing.assert_allclose(clf.band_mean_, X[train].mean(axis=(0, 2)), rtol=1e-5)
     np.testing.assert_allclose(clf.band_scale_, X[train].std(axis=(0, 2)), rtol=1e-4)
 
@@ -440,6 +443,18 @@ def test_leading_silence_does_not_change_predictions():
     np.testing.assert_array_equal(clf.predict_proba(late), clf.predict_proba(X_test))
     clf.set_params(trim_db=None)
     assert not np.allclose(clf.predict_proba(late), clf.predict_proba(X_test))
+
+
+def test_recording_level_does_not_change_predictions():
+    X, y = band_clips(40)
+    X_test, _ = band_clips(10, seed=1)
+    clf = CNNClassifier("simple", **FAST).fit(X, y)
+    for gain in (-30.0, 12.0):  # a quieter and a louder recording of the same notes
+        np.testing.assert_allclose(clf.predict_proba(X_test + gain),
+                                   clf.predict_proba(X_test), atol=1e-5)
+    clf.set_params(peak_norm=False)
+    assert not np.allclose(clf.predict_proba(X_test - 30.0), clf.predict_proba(X_test),
+                           atol=1e-3)
 
 
 def test_spec_augment_noise_floor_lies_between_snr_db_and_40_db_lower():
