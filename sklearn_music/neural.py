@@ -660,9 +660,11 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
 
     A :class:`skorch.NeuralNetClassifier` with music defaults: softmax cross-entropy,
     AdamW, cosine learning-rate annealing, early stopping on a stratified validation split
-    with the best weights restored, per-band input normalisation learned in fit, and
-    augmentation (room tails, random gain, masking, mixup) that makes a network trained on
-    one set of instruments generalise to another. Labels may be strings.
+    with the best weights restored, per-band input normalisation learned in fit,
+    augmentation (room tails, noise floors, random gain, masking, mixup) that makes a
+    network trained on one set of instruments generalise to another, and clips read from
+    their first sound, relative to their loudest value, as recordings need. Labels may be
+    strings.
 
     X is the 3-D output of :class:`~sklearn_music.MelSpectrogram`,
     ``(n_clips, n_mels, n_frames)``, in dB. Clips of different lengths come NaN-padded
