@@ -1,8 +1,13 @@
-"""Reading the X of the MIR estimators: audio paths or waveforms, checked once."""
+"""Reading the X of the MIR estimators: audio paths or waveforms, checked once; warnings
+about the clips they could not analyse."""
+
+import warnings
+
+import numpy as np
 
 from .._input import as_waveforms, is_path_list
 
-__all__ = ["check_clips"]
+__all__ = ["check_clips", "warn_clips"]
 
 
 def check_clips(estimator, X, *, load=True, reset=False):
@@ -20,3 +25,18 @@ def check_clips(estimator, X, *, load=True, reset=False):
     if reset and not paths and len(getattr(X, "shape", ())) == 2:
         estimator.n_features_in_ = X.shape[1]
     return waves
+
+
+def warn_clips(flags, condition, consequence, *, stacklevel):
+    """One warning counting the clips where ``flags`` is true and naming up to ten.
+
+    The message reads "<k> of <n> clips <condition> (indices [...]): <consequence>";
+    ``stacklevel`` counts from the caller, as for :func:`warnings.warn`.
+    """
+    where = np.flatnonzero(flags)
+    if where.size:
+        more = " ..." if where.size > 10 else ""
+        warnings.warn(
+            f"{where.size} of {len(flags)} clips {condition} (indices {where[:10].tolist()}"
+            f"{more}): {consequence}", UserWarning, stacklevel=stacklevel + 1,
+        )  # fmt: skip

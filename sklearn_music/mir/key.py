@@ -1,6 +1,5 @@
 """Global key estimation: pitch-class profiles and chord profiles of the 24 keys."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,7 +11,7 @@ from sklearn.utils.validation import column_or_1d
 from ..features.key_profiles import KEY_NAMES, key_profiles
 from ..metrics import _parse_key
 from ._chroma import CHROMA_KINDS, chroma_frames
-from ._clips import check_clips
+from ._clips import check_clips, warn_clips
 from ._harmony import CHORD_PROFILE, rotate_chords, triad_histogram
 
 __all__ = ["CHORD_PROFILE", "KeyEstimator", "TRIAD_PROFILE"]
@@ -208,16 +207,10 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
 
         results = Parallel(n_jobs=self.n_jobs)(delayed(one)(w) for w in waves)
         chroma = np.array([r[0] for r in results])
-        silent = np.flatnonzero(~chroma.any(axis=1))
-        if silent.size:
-            warnings.warn(
-                f"{silent.size} of {len(chroma)} clips hold no pitched sound (indices "
-                f"{silent[:10].tolist()}{' ...' if silent.size > 10 else ''}): every key "
-                "scores 0 for them and their predicted key is arbitrary (a silent file, or a "
-                "stereo file whose channels cancel when mixed to mono?)",
-                UserWarning,
-                stacklevel=3,
-            )
+        warn_clips(~chroma.any(axis=1), "hold no pitched sound",
+                   "every key scores 0 for them and their predicted key is arbitrary (a silent "
+                   "file, or a stereo file whose channels cancel when mixed to mono?)",
+                   stacklevel=3)  # fmt: skip
         return _unit(chroma), _unit(np.array([r[1] for r in results]))
 
     @_fit_context(prefer_skip_nested_validation=True)

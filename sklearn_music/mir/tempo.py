@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import column_or_1d
 
 from ..metrics import tempo_accuracy1
-from ._clips import check_clips
+from ._clips import check_clips, warn_clips
 from ._periodicity import _SAME_TEMPO, onset_envelopes, periodicity, tempo_grid
 
 __all__ = ["TempoEstimator"]
@@ -223,14 +223,9 @@ class TempoEstimator(BaseEstimator):
         self._check_params()
         analysed = self._analyse(check_clips(self, X))
         silent = np.array([not envelopes.any() for envelopes, _ in analysed], dtype=bool)
-        if silent.any():
-            where = np.flatnonzero(silent)
-            warnings.warn(
-                f"{where.size} of {len(silent)} clips have no onsets (indices "
-                f"{where[:10].tolist()}{' ...' if where.size > 10 else ''}): silence, or too "
-                f"short; their tempo is prior_bpm={self.prior_bpm:g}", UserWarning,
-                stacklevel=2,
-            )  # fmt: skip
+        warn_clips(silent, "have no onsets",
+                   f"silence, or too short; their tempo is prior_bpm={self.prior_bpm:g}",
+                   stacklevel=2)  # fmt: skip
         return np.array([self.prior_bpm if quiet else self._tempo(rhythm)
                          for quiet, (_, rhythm) in zip(silent, analysed)])
 
