@@ -4,14 +4,13 @@ masking, mixup.
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
 one studio) recognise another: a simulated room tail stands in for the halls that dry
 rendered notes lack, a steady noise floor for the hiss and hum of the microphones and
-rooms that recordings are made with, a random gain removes
-loudness as a cue, masking hides any single
-band or moment the network might lean on (SpecAugment, Park et al. 2019), and mixup
-(Zhang et al. 2018) blends pairs of clips and their labels, which smooths the decision
-boundaries. For tagging, overlaying two clips makes a new mixture whose tags are those of
-both, so a few thousand training mixtures give many more combinations of instruments.
-All randomness comes from PyTorch's default generator, which the estimators seed from
-``random_state``.
+rooms that recordings are made with, a random gain removes loudness as a cue, masking
+hides any single band or moment the network might lean on (SpecAugment, Park et al.
+2019), and mixup (Zhang et al. 2018) blends pairs of clips and their labels, which smooths
+the decision boundaries. For tagging, overlaying two clips makes a new mixture whose tags
+are those of both, so a few thousand training mixtures give many more combinations of
+instruments. All randomness comes from PyTorch's default generator, which the estimators
+seed from ``random_state``.
 """
 
 import math
