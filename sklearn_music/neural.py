@@ -139,6 +139,7 @@ class _SpectrogramNet:
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "augment": ["boolean"],
+        "shorten": [Interval(Real, 0, 1, closed="both")],
         "reverb": [Interval(Real, 0, None, closed="left")],
         "snr_db": [Interval(Real, None, None, closed="neither"), None],
         "time_mask": [Interval(Real, 0, 1, closed="both")],
@@ -175,7 +176,7 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
+                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
                  mixup=0.2, chunk_frames=None, trim_db=30.0, peak_norm=True,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
@@ -191,6 +192,7 @@ class _SpectrogramNet:
         self.patience = patience
         self.lr_schedule = lr_schedule
         self.augment = augment
+        self.shorten = shorten
         self.reverb = reverb
         self.snr_db = snr_db
         self.gain_db = gain_db
@@ -496,7 +498,7 @@ class _SpectrogramNet:
         return SpecAugment(**self._augment_params())
 
     def _augment_params(self):
-        return dict(reverb=self.reverb, snr_db=self.snr_db,
+        return dict(shorten=self.shorten, reverb=self.reverb, snr_db=self.snr_db,
                     gain_db=self.gain_db, time_mask=self.time_mask,
                     freq_mask=self.freq_mask, mixup=self.mixup)
 
@@ -569,8 +571,13 @@ default="resnet"
         "cosine" anneals the learning rate to 0 over ``max_epochs``; "plateau" halves it
         when the monitored loss stalls for ``patience // 2`` epochs; None keeps it fixed.
     augment : bool, default=True
-        Augment training batches with the six settings below (see
+        Augment training batches with the seven settings below (see
         :class:`~sklearn_music.models.SpecAugment`).
+    shorten : float, default=0.5
+        Probability that a training clip's sound is cut short at a random frame (a fade of
+        60 dB over 1 to 8 frames): one-shot notes are held for seconds, real playing has
+        short notes too, which a network never shown one takes for plucked or struck
+        instruments. Assumes dB input; 0 disables.
     reverb : float, default=8.0
         Largest decay time constant, in frames, of a simulated room tail mixed into each
         clip (8 frames is 0.5 s at 64 frames over 4 s); rendered notes are dry, real
@@ -862,7 +869,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
+                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
                  mixup=0.2, overlay=0.5, chunk_frames=None, trim_db=30.0, peak_norm=True,
                  threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
                  random_state=None, checkpoint_dir=None, **kwargs):
@@ -870,8 +877,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
-            lr_schedule=lr_schedule, augment=augment, reverb=reverb, snr_db=snr_db,
-            gain_db=gain_db,
+            lr_schedule=lr_schedule, augment=augment, shorten=shorten, reverb=reverb,
+            snr_db=snr_db, gain_db=gain_db,
             time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
             trim_db=trim_db, peak_norm=peak_norm,
             device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,

@@ -1,8 +1,10 @@
-"""Spectrogram augmentation applied to training batches: reverb, noise, overlay, gain,
-masking, mixup.
+"""Spectrogram augmentation applied to training batches: note length, reverb, noise,
+overlay, gain, masking, mixup.
 
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
-one studio) recognise another: a simulated room tail stands in for the halls that dry
+one studio) recognise another: notes cut short stand in for the staccato and the short
+notes of real playing (datasets of one-shot notes hold every note for seconds), a
+simulated room tail stands in for the halls that dry
 rendered notes lack, a steady noise floor for the hiss and hum of the microphones and
 rooms that recordings are made with, a random gain removes loudness as a cue, masking
 hides any single band or moment the network might lean on (SpecAugment, Park et al.
@@ -26,6 +28,12 @@ class SpecAugment:
 
     Parameters
     ----------
+    shorten : float, default=0.5
+        The probability that a clip's sound is cut short: from a random frame on (drawn
+        log-uniformly between frame 2 and the last, so a short note is as likely as a long
+        one) it fades by 60 dB over 1 to 8 frames, down to the clip's quietest level. A
+        network that only heard notes held for seconds takes a short note of the same
+        instrument for a plucked or struck one. 0 disables.
     reverb : float, default=8.0
         Largest decay time constant, in frames, of a simulated reverberation tail: each
         clip's power spectrogram gains a tail of itself, delayed and decaying exponentially
@@ -53,7 +61,7 @@ class SpecAugment:
 
     Notes
     -----
-    Reverb, noise, overlay and gain act on decibels: the input must be log-power in dB (as
+    Note length, reverb, noise, overlay and gain act on decibels: the input must be log-power in dB (as
     :class:`~sklearn_music.MelSpectrogram` gives), standardised per band with
     ``band_mean`` and ``band_scale``.
 
@@ -69,8 +77,9 @@ class SpecAugment:
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
-                 mixup=0.2, overlay=0.0):
+    def __init__(self, *, shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+                 freq_mask=0.1, mixup=0.2, overlay=0.0):
+        self.shorten = shorten
         self.reverb = reverb
         self.snr_db = snr_db
         self.gain_db = gain_db
@@ -97,12 +106,15 @@ class SpecAugment:
         X, Y : torch.Tensor
             The augmented batch; the inputs are never modified in place.
         """
-        if self.reverb > 0 or self.snr_db is not None or self.overlay > 0 or self.gain_db > 0:
+        if (self.shorten > 0 or self.reverb > 0 or self.snr_db is not None or self.overlay > 0
+                or self.gain_db > 0):
             # These act on decibels: one round trip out of the normalised domain and back
             # serves them all.
             mean = band_mean.to(X)[None, None, :, None]
             scale = band_scale.to(X)[None, None, :, None]
             db = X * scale + mean
+            if self.shorten > 0:
+                db = _shorten(db, self.shorten)
             if self.reverb > 0:
                 db = _reverberate(db, self.reverb)
             if self.snr_db is not None:
@@ -125,6 +137,22 @@ class SpecAugment:
             X = weight * X + (1 - weight) * X[order]
             Y = weight * Y + (1 - weight) * Y[order]
         return X, Y
+
+
+def _shorten(db, probability):
+    """Cut some clips' sound short: from a random frame on it fades 60 dB in 1-8 frames.
+
+    The cut falls log-uniformly between frame 2 and the end, so short notes are drawn as
+    often as long ones; the fade stops at the clip's quietest level.
+    """
+    n_clips, n_frames = db.shape[0], db.shape[3]
+    cut = torch.exp(torch.rand(n_clips, device=db.device) * math.log(n_frames / 2)) * 2
+    slope = 60.0 / (1.0 + 7.0 * torch.rand(n_clips, device=db.device))
+    frame = torch.arange(n_frames, device=db.device)[None, :]
+    fade = (slope[:, None] * (frame - cut[:, None]).clamp_min(0))[:, None, None, :]
+    floor = db.amin(dim=(1, 2, 3), keepdim=True)
+    chosen = (torch.rand(n_clips, device=db.device) < probability)[:, None, None, None]
+    return torch.where(chosen, torch.maximum(db - fade, floor), db)
 
 
 def _reverberate(db, largest_decay):
