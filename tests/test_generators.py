@@ -77,6 +77,22 @@ def test_make_notes_options():
     assert set(notes.pitch) <= {60, 72} and set(notes.velocity) == {100}
 
 
+def test_make_notes_onsets_fall_anywhere_within_a_frame():
+    def onsets(notes):  # the first sample within 40 dB of the note's peak
+        return np.array([np.argmax(np.abs(y) > 0.01 * np.abs(y).max()) for y in notes.data])
+
+    late = make_notes(24, random_state=0, **SHORT)
+    prompt = make_notes(24, random_state=0, onset_jitter=0.0, **SHORT)
+    np.testing.assert_array_equal(late.program, prompt.program)  # the same notes
+    np.testing.assert_array_equal(late.pitch, prompt.pitch)
+    delay = (onsets(late) - onsets(prompt)) / late.sr
+    assert delay.min() >= -0.002 and delay.max() <= 0.064 + 0.002
+    assert delay.std() > 0.01  # spread over the frame, not one fixed offset
+    assert onsets(prompt).max() / prompt.sr < 0.01  # without jitter: on the first frame
+    with pytest.raises(ValueError, match="onset_jitter"):
+        make_notes(2, onset_jitter=-0.1)
+
+
 def test_make_notes_velocity_sets_loudness_without_normalize():
     loud = make_notes(1, families="keyboard", pitches=[60], velocities=[127], normalize=False,
                       random_state=0, **SHORT)

@@ -201,14 +201,15 @@ _COMMON_CONSTRAINTS = {
         "velocities": ["array-like"],
         "duration": [Interval(Real, 0, None, closed="neither")],
         "note_duration": [Interval(Real, 0, None, closed="neither")],
+        "onset_jitter": [Interval(Real, 0, None, closed="left")],
         "normalize": ["boolean"],
         **_COMMON_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
 def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_VELOCITIES,
-               sr=16000, duration=4.0, note_duration=3.0, normalize=True, soundfont=None,
-               output_dir=None, return_X_y=False, as_frame=False, n_jobs=None,
+               sr=16000, duration=4.0, note_duration=3.0, onset_jitter=0.064, normalize=True,
+               soundfont=None, output_dir=None, return_X_y=False, as_frame=False, n_jobs=None,
                engine="midirenderer", random_state=None):
     """Make NSynth-style one-shot notes played by sampled instruments, labelled by family.
 
@@ -235,6 +236,12 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
         Seconds per note clip.
     note_duration : float, default=3.0
         Seconds the key is held before its release.
+    onset_jitter : float, default=0.064
+        Largest delay, in seconds, before a note starts (drawn uniformly per note, to
+        about a millisecond). A recording starts anywhere within an analysis frame, a
+        rendered note on its first sample; a network trained only on the second kind
+        misreads the first (see the user guide on CNNs), so the default covers a frame of
+        1,024 samples at 16 kHz. 0 starts every note at once, as NSynth's do.
     normalize : bool, default=True
         Scale each note to a peak of 0.9, as NSynth's notes are peak-normalised. With False
         the SoundFont's levels are kept, so velocity also sets loudness.
@@ -315,7 +322,9 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
 
     program, pitch, velocity = _draw_sounding(rng, draw, n_samples, soundfont, engine).T
     end = min(note_duration, duration)
-    clips = [_note_events(0, program[i], pitch[i], velocity[i], 0.0, end, dry=True)
+    start = rng.uniform(0.0, min(onset_jitter, duration), size=n_samples)
+    clips = [_note_events(0, program[i], pitch[i], velocity[i], start[i],
+                          min(start[i] + end, duration), dry=True)
              for i in range(n_samples)]
     paths = None
     if output_dir is not None:
