@@ -176,8 +176,8 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
-                 mixup=0.2, chunk_frames=None, trim_db=30.0, peak_norm=True,
+                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+                 freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0, peak_norm=True,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
         self.architecture = architecture
@@ -869,10 +869,10 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1, freq_mask=0.1,
-                 mixup=0.2, overlay=0.5, chunk_frames=None, trim_db=30.0, peak_norm=True,
-                 threshold=0.5, device="auto", n_jobs=None, callbacks=None, verbose=0,
-                 random_state=None, checkpoint_dir=None, **kwargs):
+                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+                 freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None, trim_db=30.0,
+                 peak_norm=True, threshold=0.5, device="auto", n_jobs=None, callbacks=None,
+                 verbose=0, random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,

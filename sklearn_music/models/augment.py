@@ -4,15 +4,14 @@ overlay, gain, masking, mixup.
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
 one studio) recognise another: notes cut short stand in for the staccato and the short
 notes of real playing (datasets of one-shot notes hold every note for seconds), a
-simulated room tail stands in for the halls that dry
-rendered notes lack, a steady noise floor for the hiss and hum of the microphones and
-rooms that recordings are made with, a random gain removes loudness as a cue, masking
-hides any single band or moment the network might lean on (SpecAugment, Park et al.
-2019), and mixup (Zhang et al. 2018) blends pairs of clips and their labels, which smooths
-the decision boundaries. For tagging, overlaying two clips makes a new mixture whose tags
-are those of both, so a few thousand training mixtures give many more combinations of
-instruments. All randomness comes from PyTorch's default generator, which the estimators
-seed from ``random_state``.
+simulated room tail for the halls that dry rendered notes lack, a steady noise floor for
+the hiss and hum of the microphones and rooms that recordings are made with; a random
+gain removes loudness as a cue, masking hides any single band or moment the network
+might lean on (SpecAugment, Park et al. 2019), and mixup (Zhang et al. 2018) blends pairs
+of clips and their labels, which smooths the decision boundaries. For tagging, overlaying
+two clips makes a new mixture whose tags are those of both, so a few thousand training
+mixtures give many more combinations of instruments. All randomness comes from PyTorch's
+default generator, which the estimators seed from ``random_state``.
 """
 
 import math
@@ -61,9 +60,9 @@ class SpecAugment:
 
     Notes
     -----
-    Note length, reverb, noise, overlay and gain act on decibels: the input must be log-power in dB (as
-    :class:`~sklearn_music.MelSpectrogram` gives), standardised per band with
-    ``band_mean`` and ``band_scale``.
+    Note length, reverb, noise, overlay and gain act on decibels: the input must be
+    log-power in dB (as :class:`~sklearn_music.MelSpectrogram` gives), standardised per
+    band with ``band_mean`` and ``band_scale``.
 
     Examples
     --------
