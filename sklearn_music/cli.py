@@ -1,12 +1,12 @@
-"""The ``sklearn-music`` command: demo, extract, train, evaluate, predict, tune.
+"""The ``sklearn-music`` command: demo, extract, train, evaluate, predict, tune, analyze.
 
 Exit codes: 0 success; 1 the work failed (unreadable audio, bad model file, ...), with a
 one-line reason on stderr; 2 the command line is wrong (argparse's usage error).
 
-``extract``, ``train``, ``evaluate`` and ``predict`` take ``--on-error {raise,skip,warn}``:
-with skip or warn, files that cannot be read are left out (labels with them), listed on
-stderr and under ``dropped`` in the ``--json`` output, and the command still exits with 0;
-it exits with 1 when no file at all can be read.
+``extract``, ``train``, ``evaluate``, ``predict`` and ``analyze`` take
+``--on-error {raise,skip,warn}``: with skip or warn, files that cannot be read are left out
+(labels with them), listed on stderr and under ``dropped`` in the ``--json`` output, and the
+command still exits with 0; it exits with 1 when no file at all can be read.
 """
 
 import argparse
@@ -39,7 +39,8 @@ def _audio_files(items):
     for item in items:
         path = Path(item)
         if path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+            files += sorted(str(p) for p in path.rglob("*")
+                            if p.suffix.lower() in AUDIO_EXTENSIONS)
         else:
             files.append(str(path))
     if not files:
@@ -226,6 +227,131 @@ def cmd_tune(args):
         print(f"wrote {name}: {path}")
 
 
+ANALYSIS_TASKS = ("key", "tempo", "beats", "chords")
+
+
+def _analyze_file(path, tasks, sr):
+    """Key, tempo, beats and chords of one file (decoded once), or its AudioError."""
+    import re
+    import warnings
+
+    from .exceptions import AudioError
+    from .io import load_audio
+    from .mir import ChordEstimator, KeyEstimator, TempoEstimator
+
+    try:
+        y, _ = load_audio(path, sr=sr)
+    except AudioError as exc:
+        return exc
+    row = {"path": path}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if "key" in tasks:
+            row["key"] = str(KeyEstimator(sr=sr).predict([y])[0])
+        if "tempo" in tasks:
+            row["tempo"] = round(float(TempoEstimator(sr=sr).predict([y])[0]), 2)
+        if "beats" in tasks:
+            beats = TempoEstimator(sr=sr).predict_beats([y])[0]
+            row["beats"] = [round(float(t), 3) for t in beats]
+        if "chords" in tasks:
+            intervals, labels = ChordEstimator(sr=sr).predict([y])[0]
+            row["chords"] = [[round(float(a), 3), round(float(b), 3), str(label)]
+                             for (a, b), label in zip(intervals, labels)]  # fmt: skip
+    # The estimators' warnings name clips by index; here the one clip is the file.
+    row["warnings"] = sorted({re.sub(r" \(indices \[0\]\)", "", str(w.message))
+                              for w in caught})
+    return row
+
+
+def _analysis_names(files, out_dir):
+    """Output stem of each file in ``out_dir``; two files with one name are an error."""
+    stems = {}
+    for f in files:
+        stem = Path(f).stem
+        if stem in stems:
+            raise ValueError(f"{stems[stem]} and {f} would both write {Path(out_dir) / stem}.*;"
+                             " analyze them into different --out-dir folders")
+        stems[stem] = f
+    return {f: Path(out_dir) / stem for stem, f in stems.items()}
+
+
+def _write_analysis(rows, names, out_dir, tasks):
+    """analysis.csv (one row per file), <stem>.beats and <stem>.lab, each written whole."""
+    import pandas as pd
+
+    from ._atomic import atomic_path
+
+    written = []
+    for row in rows:
+        if "beats" in row:
+            with atomic_path(f"{names[row['path']]}.beats") as tmp:
+                Path(tmp).write_text("".join(f"{t:.3f}\n" for t in row["beats"]))
+            written.append(f"{names[row['path']]}.beats")
+        if "chords" in row:
+            with atomic_path(f"{names[row['path']]}.lab") as tmp:
+                Path(tmp).write_text("".join(f"{a:.3f}\t{b:.3f}\t{label}\n"
+                                             for a, b, label in row["chords"]))
+            written.append(f"{names[row['path']]}.lab")
+    columns = ["path"] + [t for t in ("key", "tempo") if t in tasks]
+    table = Path(out_dir) / "analysis.csv"
+    with atomic_path(table) as tmp:
+        pd.DataFrame(rows, columns=columns).to_csv(tmp, index=False)
+    return [str(table)] + written
+
+
+def cmd_analyze(args):
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    from .exceptions import AudioError
+
+    tasks = args.tasks.split(",")
+    unknown = sorted(set(tasks) - set(ANALYSIS_TASKS))
+    if unknown:
+        raise ValueError(f"unknown task(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(ANALYSIS_TASKS)}")  # fmt: skip
+    if {"beats", "chords"} & set(tasks) and not (args.out_dir or args.json):
+        raise ValueError("beats and chords are written as files: give --out-dir (or --json)")
+    files = _audio_files(args.inputs)
+    names = _analysis_names(files, args.out_dir) if args.out_dir else None
+    results = Parallel(n_jobs=args.n_jobs, return_as="generator")(
+        delayed(_analyze_file)(f, tasks, args.sr) for f in files
+    )
+    rows, dropped = [], []
+    with tqdm(total=len(files), unit="file", desc="analyze", disable=args.json) as bar:
+        for f, result in zip(files, results):
+            bar.update()
+            if isinstance(result, AudioError):
+                if args.on_error == "raise":
+                    raise result
+                dropped.append({"path": f, "error": result.reason})
+                if args.on_error == "warn":
+                    bar.write(f"sklearn-music analyze: skipped {f}: {result.reason}",
+                              file=sys.stderr)
+                continue
+            for warning in result.pop("warnings"):
+                bar.write(f"sklearn-music analyze: {f}: {warning}", file=sys.stderr)
+            rows.append(result)
+    if not rows:
+        raise ValueError(f"none of the {len(files)} files could be read; the first: "
+                         f"{dropped[0]['path']}: {dropped[0]['error']}")  # fmt: skip
+    if dropped and args.on_error == "skip":
+        print(f"sklearn-music analyze: skipped {len(dropped)} of {len(files)} files that could "
+              "not be read: " + ", ".join(d["path"] for d in dropped), file=sys.stderr)
+    written = _write_analysis(rows, names, args.out_dir, tasks) if args.out_dir else []
+    if args.json:
+        errors = {d["path"]: d for d in dropped}
+        analysed = iter(rows)
+        _print_json({"files": [errors[f] if f in errors else next(analysed) for f in files],
+                     "written": written, "dropped": dropped})  # fmt: skip
+        return
+    shown = [t for t in ("key", "tempo") if t in tasks]
+    for row in rows:
+        print("\t".join([row["path"]] + [str(row[t]) for t in shown]))
+    if written:
+        print(f"wrote {len(written)} files to {args.out_dir}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-music",
@@ -304,6 +430,17 @@ def build_parser():
     p.add_argument("--n-trials", type=int, help="finished trials wanted (overrides the file)")
     p.add_argument("--timeout", type=float, help="seconds before no new trial starts")
     p.add_argument("--storage", help="study storage URL, e.g. postgresql://user@host/db")
+
+    p = add("analyze", cmd_analyze,
+            "Estimate the key, tempo, beats and chords of audio files (no training): a "
+            "table of keys and tempi, a beat list and a chord .lab file per file.",
+            reads_audio=True)
+    p.add_argument("inputs", nargs="+", help="audio files or folders")
+    p.add_argument("--tasks", default="key,tempo",
+                   help="comma-separated, among key, tempo, beats, chords (default: key,tempo)")
+    p.add_argument("--out-dir", help="write analysis.csv, <name>.beats and <name>.lab here")
+    p.add_argument("--sr", type=int, default=22050)
+    p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
     return parser
 
 

@@ -26,7 +26,7 @@ def note_folder(tmp_path_factory):
 
 
 def test_help_for_every_command(capsys):
-    for command in ["demo", "extract", "train", "evaluate", "predict"]:
+    for command in ["demo", "extract", "train", "evaluate", "predict", "analyze"]:
         with pytest.raises(SystemExit) as info:
             main([command, "--help"])
         assert info.value.code == 0
@@ -96,3 +96,80 @@ def test_demo_runs_and_writes_its_files(tmp_path, capsys):
     for path in result["files"].values():
         assert (tmp_path / path.split("/")[-1]).exists()
     assert 0.0 <= result["cv_accuracy"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def pieces(tmp_path_factory):
+    """Two rendered pieces in known keys, and their paths."""
+    from sklearn_music.datasets import make_key_pieces
+
+    root = tmp_path_factory.mktemp("pieces")
+    return make_key_pieces(2, duration=6.0, output_dir=root / "audio", random_state=0)
+
+
+def test_analyze_writes_what_the_estimators_predict(pieces, tmp_path, capsys):
+    import mir_eval
+    import soundfile as sf
+
+    from sklearn_music import ChordEstimator, KeyEstimator, TempoEstimator
+
+    out = tmp_path / "out"
+    assert main(["analyze", *map(str, pieces.paths), "--tasks", "key,tempo,beats,chords",
+                 "--out-dir", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    rows = result["files"]
+    assert [r["path"] for r in rows] == [str(p) for p in pieces.paths]
+    # The same answers as the estimators give in Python, one decode per file.
+    assert [r["key"] for r in rows] == list(KeyEstimator().predict(pieces.paths))
+    assert [r["tempo"] for r in rows] == pytest.approx(TempoEstimator().predict(pieces.paths),
+                                                       abs=0.01)
+    table = pd.read_csv(out / "analysis.csv")
+    assert table["key"].tolist() == [r["key"] for r in rows]
+    assert table["tempo"].tolist() == pytest.approx([r["tempo"] for r in rows])
+    for path, row in zip(pieces.paths, rows):
+        stem = out / path.split("/")[-1].rsplit(".", 1)[0]
+        beats = mir_eval.io.load_events(f"{stem}.beats")
+        assert beats == pytest.approx(TempoEstimator().predict_beats([path])[0], abs=1e-3)
+        intervals, labels = mir_eval.io.load_labeled_intervals(f"{stem}.lab")
+        expected = ChordEstimator().predict([path])[0]
+        assert labels == expected[1] and intervals == pytest.approx(expected[0], abs=1e-3)
+        assert intervals[-1, 1] == pytest.approx(sf.info(path).duration, abs=0.01)
+    assert sorted(result["written"]) == sorted(str(p) for p in out.iterdir())
+
+
+def test_analyze_prints_a_line_per_file(pieces, capsys):
+    assert main(["analyze", *map(str, pieces.paths)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(p) for p in pieces.paths]
+    assert all(len(line.split("\t")) == 3 and float(line.split("\t")[2]) > 0 for line in lines)
+
+
+def test_analyze_bad_input(pieces, tmp_path, capsys):
+    import numpy as np
+    import soundfile as sf
+
+    bad = tmp_path / "broken.wav"
+    bad.write_text("not audio")
+    assert main(["analyze", str(bad), pieces.paths[0]]) == 1
+    assert f"{bad}: cannot decode audio" in capsys.readouterr().err
+    assert main(["analyze", str(bad), pieces.paths[0], "--on-error", "skip", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["dropped"][0]["path"] == str(bad)
+    assert str(bad) in captured.err
+    # Beats and chords go to files: without a folder for them, nothing runs.
+    assert main(["analyze", pieces.paths[0], "--tasks", "chords"]) == 1
+    assert "--out-dir" in capsys.readouterr().err
+    assert main(["analyze", pieces.paths[0], "--tasks", "mode"]) == 1
+    assert "unknown task(s) mode" in capsys.readouterr().err
+    # Two files named alike would overwrite each other's beats.
+    (tmp_path / "other").mkdir()
+    twin = tmp_path / "other" / pieces.paths[0].split("/")[-1]
+    twin.write_bytes(open(pieces.paths[0], "rb").read())
+    assert main(["analyze", pieces.paths[0], str(twin), "--out-dir", str(tmp_path / "o")]) == 1
+    assert "different --out-dir" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    # A silent file is analysed, with its warning naming it.
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(22050 * 2), 22050)
+    assert main(["analyze", str(silent), "--tasks", "tempo"]) == 0
+    assert f"{silent}: 1 of 1 clips have no onsets" in capsys.readouterr().err
