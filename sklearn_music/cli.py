@@ -230,8 +230,12 @@ def cmd_tune(args):
 ANALYSIS_TASKS = ("key", "tempo", "beats", "chords")
 
 
-def _analyze_file(path, tasks, sr):
-    """Key, tempo, beats and chords of one file (decoded once), or its AudioError."""
+def _analyze_file(path, tasks, sr, figure=None):
+    """Key, tempo, beats and chords of one file (decoded once), or its AudioError.
+
+    With ``figure`` (a PNG path), also draws the file's chromagram under its chords and
+    beats there.
+    """
     import re
     import warnings
 
@@ -257,10 +261,39 @@ def _analyze_file(path, tasks, sr):
             intervals, labels = ChordEstimator(sr=sr).predict([y])[0]
             row["chords"] = [[round(float(a), 3), round(float(b), 3), str(label)]
                              for (a, b), label in zip(intervals, labels)]  # fmt: skip
+    if figure is not None:
+        _analysis_figure(y, sr, row, figure)
     # The estimators' warnings name clips by index; here the one clip is the file.
     row["warnings"] = sorted({re.sub(r" \(indices \[0\]\)", "", str(w.message))
                               for w in caught})
     return row
+
+
+def _analysis_figure(y, sr, row, path):
+    """The chromagram under the chords and beats found (if any), saved to path."""
+    from matplotlib.figure import Figure
+
+    from .mir._chroma import chroma_frames
+    from .plotting import plot_chords, plot_chroma, save_figure
+
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 4])
+    hop = 2048 * sr // 22050  # about 93 ms, as the chord estimator's frames
+    plot_chroma(chroma_frames(y, sr=sr, hop_length=hop), sr=sr, hop_length=hop, ax=bottom)
+    if "chords" in row:
+        chords = row["chords"]
+        plot_chords([c[:2] for c in chords], [c[2] for c in chords], beats=row.get("beats"),
+                    ax=top)  # fmt: skip
+    elif "beats" in row:
+        plot_chords([[0.0, len(y) / sr]], ["N"], beats=row["beats"], ax=top)
+    else:
+        top.set_visible(False)
+    top.set_xlabel("")
+    top.tick_params(labelbottom=False)
+    found = [row["key"]] if "key" in row else []
+    found += [f"{row['tempo']:.0f} BPM"] if "tempo" in row else []
+    fig.suptitle(Path(row["path"]).name + (f": {', '.join(found)}" if found else ""))
+    save_figure(fig, path)
 
 
 def _analysis_names(files, out_dir):
@@ -312,10 +345,14 @@ def cmd_analyze(args):
                          f"{', '.join(ANALYSIS_TASKS)}")  # fmt: skip
     if {"beats", "chords"} & set(tasks) and not (args.out_dir or args.json):
         raise ValueError("beats and chords are written as files: give --out-dir (or --json)")
+    if args.figures and not args.out_dir:
+        raise ValueError("--figures are written into --out-dir: give one")
     files = _audio_files(args.inputs)
     names = _analysis_names(files, args.out_dir) if args.out_dir else None
     results = Parallel(n_jobs=args.n_jobs, return_as="generator")(
-        delayed(_analyze_file)(f, tasks, args.sr) for f in files
+        delayed(_analyze_file)(f, tasks, args.sr,
+                               f"{names[f]}.png" if args.figures else None)
+        for f in files
     )
     rows, dropped = [], []
     with tqdm(total=len(files), unit="file", desc="analyze", disable=args.json) as bar:
@@ -339,6 +376,7 @@ def cmd_analyze(args):
         print(f"sklearn-music analyze: skipped {len(dropped)} of {len(files)} files that could "
               "not be read: " + ", ".join(d["path"] for d in dropped), file=sys.stderr)
     written = _write_analysis(rows, names, args.out_dir, tasks) if args.out_dir else []
+    written += [f"{names[row['path']]}.png" for row in rows] if args.figures else []
     if args.json:
         errors = {d["path"]: d for d in dropped}
         analysed = iter(rows)
@@ -439,6 +477,9 @@ def build_parser():
     p.add_argument("--tasks", default="key,tempo",
                    help="comma-separated, among key, tempo, beats, chords (default: key,tempo)")
     p.add_argument("--out-dir", help="write analysis.csv, <name>.beats and <name>.lab here")
+    p.add_argument("--figures", action="store_true",
+                   help="also draw each file's chromagram with its chords and beats "
+                   "(<name>.png in --out-dir)")
     p.add_argument("--sr", type=int, default=22050)
     p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
     return parser

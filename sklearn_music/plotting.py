@@ -1,5 +1,5 @@
 """Figures people would rather look at than read: confusion matrices, spectrograms,
-chromagrams, training curves and per-tag ROC curves.
+chromagrams, chords and beats over time, training curves and per-tag ROC curves.
 
 Every function draws on a Matplotlib ``Axes`` (a new figure when ``ax`` is None) without
 touching pyplot's global state, so it works headless; :func:`save_figure` writes a PNG
@@ -16,6 +16,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_spectrogram",
     "plot_chroma",
+    "plot_chords",
     "plot_training_curves",
     "plot_roc_curves",
     "save_figure",
@@ -123,7 +124,8 @@ def plot_spectrogram(S, *, sr=22050, hop_length=512, y_axis="mel", ax=None, titl
         raise ValueError(f"S must be 2-D (n_bins, n_frames), got shape {S.shape}")
     mesh = librosa.display.specshow(S, sr=sr, hop_length=hop_length, x_axis="time",
                                     y_axis=y_axis, ax=ax, **kwargs)
-    ax.figure.colorbar(mesh, ax=ax, format="%+.0f")
+    # dB for spectrograms; chroma energies are small positive numbers
+    ax.figure.colorbar(mesh, ax=ax, format="%.2g" if y_axis == "chroma" else "%+.0f")
     if title:
         ax.set_title(title)
     return ax
@@ -153,6 +155,73 @@ def plot_chroma(C, *, sr=22050, hop_length=512, ax=None, title=None):
     """
     return plot_spectrogram(C, sr=sr, hop_length=hop_length, y_axis="chroma", ax=ax,
                             title=title, cmap="magma")
+
+
+def plot_chords(intervals, labels, *, beats=None, ax=None, title=None):
+    """Draw chord segments as a labelled band along time, and beats as vertical lines.
+
+    Parameters
+    ----------
+    intervals : ndarray of shape (n_segments, 2)
+        Start and end of each segment in seconds, as :class:`~sklearn_music.ChordEstimator`
+        predicts them (mir_eval's format).
+    labels : list of str of length n_segments
+        Chord labels in Harte's syntax ("C:maj", "A:min", "N" for no chord). Segments
+        are coloured by root (neighbours on the circle of fifths in neighbouring hues),
+        "N" grey; a label is written where its segment is wide enough to hold it.
+    beats : array-like of float or None, default=None
+        Beat times in seconds (:meth:`~sklearn_music.TempoEstimator.predict_beats`).
+    ax : matplotlib Axes, default=None
+        For example the upper of two Axes sharing their time axis with a
+        :func:`plot_chroma` below it.
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_music.plotting import plot_chords
+    >>> ax = plot_chords(np.array([[0.0, 2.0], [2.0, 4.0]]), ["C:maj", "A:min"],
+    ...                  beats=[0.5, 1.0, 1.5, 2.0])
+    >>> [t.get_text() for t in ax.texts]
+    ['C:maj', 'A:min']
+    """
+    import mir_eval
+
+    intervals = np.asarray(intervals, dtype=float)
+    if intervals.ndim != 2 or intervals.shape[1] != 2 or len(intervals) != len(labels):
+        raise ValueError(f"intervals must be (n_segments, 2) with one label each, got shape "
+                         f"{intervals.shape} and {len(labels)} labels")  # fmt: skip
+    ax = _axes(ax, figsize=(10, 1.2))
+    on_time = ax.get_xaxis_transform()  # x in seconds, y from 0 to 1 over the Axes
+    span = intervals[-1, 1] - intervals[0, 0] if len(intervals) else 1.0
+    for (start, end), label in zip(intervals, labels):
+        root = mir_eval.chord.encode(label)[0] if label not in ("N", "X") else -1
+        ax.axvspan(start, end, facecolor="0.85" if root < 0 else _root_colour(root),
+                   alpha=0.5, edgecolor="white", linewidth=0.5)  # fmt: skip
+        if (end - start) / span > 0.01 * len(label):
+            ax.text((start + end) / 2, 0.5, label, transform=on_time, ha="center",
+                    va="center", fontsize=7, clip_on=True)  # fmt: skip
+    if beats is not None:
+        ax.vlines(np.asarray(beats, dtype=float), 0, 1, transform=on_time, colors="black",
+                  linewidth=0.6, alpha=0.6)  # fmt: skip
+    ax.set_yticks([])
+    if len(intervals):
+        ax.set_xlim(intervals[0, 0], intervals[-1, 1])
+    ax.set_xlabel("Time (s)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _root_colour(root):
+    """One hue per pitch class, in the circle of fifths' order: related chords look alike."""
+    import matplotlib
+
+    return matplotlib.colormaps["hsv"]((root * 7 % 12) / 12.0)
 
 
 def plot_training_curves(history, *, metrics=("train_loss", "valid_loss"), ax=None,

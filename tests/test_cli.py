@@ -137,6 +137,19 @@ def test_analyze_writes_what_the_estimators_predict(pieces, tmp_path, capsys):
     assert sorted(result["written"]) == sorted(str(p) for p in out.iterdir())
 
 
+def test_analyze_draws_a_figure_per_file(pieces, tmp_path, capsys):
+    from matplotlib.image import imread
+
+    out = tmp_path / "out"
+    assert main(["analyze", pieces.paths[0], "--tasks", "key,chords,beats", "--out-dir",
+                 str(out), "--figures"]) == 0
+    image = imread(out / (pieces.paths[0].split("/")[-1].rsplit(".", 1)[0] + ".png"))
+    assert image.ndim == 3 and image.shape[1] > image.shape[0] > 200
+    assert "wrote 4 files" in capsys.readouterr().out  # table, beats, chords, figure
+    assert main(["analyze", pieces.paths[0], "--figures"]) == 1
+    assert "--out-dir" in capsys.readouterr().err
+
+
 def test_analyze_prints_a_line_per_file(pieces, capsys):
     assert main(["analyze", *map(str, pieces.paths)]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -4,6 +4,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from sklearn_music.evaluation import summarize_classification
 from sklearn_music.plotting import (
+    plot_chords,
     plot_confusion_matrix,
     plot_roc_curves,
     plot_spectrogram,
@@ -47,3 +48,18 @@ def test_plots_reject_bad_shapes():
         plot_roc_curves(np.zeros(4), np.zeros(4))
     with pytest.raises(ValueError, match="none of"):
         plot_training_curves([{"epoch": 1}])
+    with pytest.raises(ValueError, match="one label each"):
+        plot_chords(np.array([[0.0, 1.0], [1.0, 2.0]]), ["C:maj"])
+
+
+def test_chords_are_drawn_as_labelled_segments_coloured_by_root():
+    intervals = np.array([[0.0, 4.0], [4.0, 8.0], [8.0, 12.0], [12.0, 12.2]])
+    ax = plot_chords(intervals, ["C:maj", "C:min", "N", "G:maj"], beats=[1.0, 2.0, 3.0])
+    spans = ax.patches
+    assert len(spans) == 4
+    # One colour per root, whatever the quality; "N" is grey; a sliver has no label.
+    assert spans[0].get_facecolor() == spans[1].get_facecolor() != spans[3].get_facecolor()
+    assert spans[2].get_facecolor()[:3] == pytest.approx((0.85, 0.85, 0.85))
+    assert [t.get_text() for t in ax.texts] == ["C:maj", "C:min", "N"]
+    assert len(ax.collections[0].get_segments()) == 3  # the beats
+    assert ax.get_xlim() == (0.0, 12.2)
