@@ -176,7 +176,7 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+                 shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
                  freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0, peak_norm=True,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
@@ -582,7 +582,7 @@ default="resnet"
         Largest decay time constant, in frames, of a simulated room tail mixed into each
         clip (8 frames is 0.5 s at 64 frames over 4 s); rendered notes are dry, real
         recordings are not. Assumes log-power (dB) input; 0 for other features.
-    snr_db : float or None, default=50.0
+    snr_db : float or None, default=40.0
         Loudest simulated noise floor, in dB below a training clip's peak (each clip gets
         one between ``snr_db`` and ``snr_db + 40`` dB down, spectrally tilted): rendered
         audio is digitally silent, recordings have hiss and hum. Assumes log-power (dB)
@@ -869,7 +869,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+                 shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
                  freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None, trim_db=30.0,
                  peak_norm=True, threshold=0.5, device="auto", n_jobs=None, callbacks=None,
                  verbose=0, random_state=None, checkpoint_dir=None, **kwargs):

@@ -38,7 +38,7 @@ class SpecAugment:
         clip's power spectrogram gains a tail of itself, delayed and decaying exponentially
         along time with a time constant drawn in ``[0, reverb]``, carrying up to 0.7 times
         the direct power. With 64 frames over 4 s, 8 frames is half a second. 0 disables.
-    snr_db : float or None, default=50.0
+    snr_db : float or None, default=40.0
         Smallest ratio, in dB, of a clip's peak to a simulated steady noise floor: each
         clip's power gains a noise floor between ``snr_db`` and ``snr_db + 40`` dB below
         its peak, with a random spectral tilt of up to ±12 dB across the bands and 1 dB of
@@ -76,7 +76,7 @@ class SpecAugment:
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, shorten=0.5, reverb=8.0, snr_db=50.0, gain_db=6.0, time_mask=0.1,
+    def __init__(self, *, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
                  freq_mask=0.1, mixup=0.2, overlay=0.0):
         self.shorten = shorten
         self.reverb = reverb
