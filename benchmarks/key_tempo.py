@@ -6,7 +6,8 @@ Run from the repository root::
                                    [--soundfonts default /usr/share/sounds/sf2/FluidR3_GM.sf2]
                                    [--tasks key tempo chords]
 
-``--tasks`` runs some of the tasks only (``tempo`` includes beats), on the same audio.
+``--tasks`` runs some of the tasks only (``tempo`` includes beats), on the same audio;
+``--n-rendered 0`` leaves the rendered music out.
 
 Everything is measured in the same run, on the same audio:
 
@@ -21,7 +22,9 @@ Everything is measured in the same run, on the same audio:
 
 librosa's plain way is the mean of ``librosa.feature.chroma_cqt`` correlated with the
 Krumhansl-Kessler profiles (key), ``librosa.feature.tempo`` (tempo) and
-``librosa.beat.beat_track`` (beats), all at their defaults.
+``librosa.beat.beat_track`` (beats), all at their defaults. On GTZAN, the time the default
+estimators and librosa's way take on the same decoded audio is printed too (seconds per
+minute of audio, one process unless ``--n-jobs`` says otherwise, and their ratio).
 """
 
 import argparse
@@ -81,6 +84,20 @@ def beat_f_measure(references, estimates):
     )
 
 
+def timed(func, waves):
+    """``func(waves)`` and the seconds it took."""
+    start = time.perf_counter()
+    out = func(waves)
+    return out, time.perf_counter() - start
+
+
+def speed_line(task, waves, ours, librosas):
+    minutes = sum(len(y) for y in waves) / SR / 60
+    print(f"# {task} time: sklearn_music {ours / minutes:.2f} s per minute of audio, "
+          f"librosa's way {librosas / minutes:.2f} s ({ours / librosas:.1f} times its time)",
+          flush=True)  # fmt: skip
+
+
 def row(task, data, method, **scores):
     text = "  ".join(f"{k}={v:.3f}" for k, v in scores.items())
     print(f"{task:6} | {data:38} | {method:46} | {text}", flush=True)
@@ -111,14 +128,17 @@ def gtzan_keys(data, genre, n_jobs):
     waves = as_waveforms(data.paths[known], sr=SR)
     keys = data.key[known].astype(str)
     what = f"GTZAN key ({known.sum()} clips)"
-    key_row(what, "librosa chroma_cqt + Krumhansl", keys, librosa_keys(waves))
+    lib, lib_seconds = timed(librosa_keys, waves)
+    key_row(what, "librosa chroma_cqt + Krumhansl", keys, lib)
     for profile in ("krumhansl", "temperley", "triad"):
         estimator = KeyEstimator(profile=profile, harmony=0.0, n_jobs=n_jobs)
         pred = estimator.predict(waves)
         key_row(what, f"KeyEstimator(profile={profile!r}, harmony=0)", keys, pred)
     pred = KeyEstimator(chroma="cqt", n_jobs=n_jobs).predict(waves)
     key_row(what, "KeyEstimator(chroma='cqt')", keys, pred)
-    key_row(what, "KeyEstimator()", keys, KeyEstimator(n_jobs=n_jobs).predict(waves))
+    ours, seconds = timed(KeyEstimator(n_jobs=n_jobs).predict, waves)
+    key_row(what, "KeyEstimator()", keys, ours)
+    speed_line("key", waves, seconds, lib_seconds)
     fitted = cross_val_predict(KeyEstimator(n_jobs=n_jobs), waves, keys, groups=genre[known],
                                cv=GroupKFold(n_splits=5))
     key_row(what, "KeyEstimator().fit, 5-fold CV by genre", keys, fitted)
@@ -126,23 +146,26 @@ def gtzan_keys(data, genre, n_jobs):
 
 def gtzan_tempi(data, genre, n_jobs):
     """Tempo and beat rows; the fitted estimator cross-validated by genre."""
-    timed = np.isfinite(data.tempo)
-    waves, tempo = as_waveforms(data.paths[timed], sr=SR), data.tempo[timed]
-    what = f"GTZAN tempo ({timed.sum()} clips)"
-    tempo_row(what, "librosa.feature.tempo", tempo, librosa_tempi(waves))
-    tempo_row(what, "TempoEstimator() (prior, no fit)", tempo,
-              TempoEstimator(n_jobs=n_jobs).predict(waves))  # fmt: skip
+    annotated = np.isfinite(data.tempo)
+    waves, tempo = as_waveforms(data.paths[annotated], sr=SR), data.tempo[annotated]
+    what = f"GTZAN tempo ({annotated.sum()} clips)"
+    lib, lib_seconds = timed(librosa_tempi, waves)
+    tempo_row(what, "librosa.feature.tempo", tempo, lib)
+    ours, seconds = timed(TempoEstimator(n_jobs=n_jobs).predict, waves)
+    tempo_row(what, "TempoEstimator() (prior, no fit)", tempo, ours)
+    speed_line("tempo", waves, seconds, lib_seconds)
     fitted = cross_val_predict(TempoEstimator(n_jobs=n_jobs), waves, tempo,
-                               groups=genre[timed], cv=GroupKFold(n_splits=5))
+                               groups=genre[annotated], cv=GroupKFold(n_splits=5))
     tempo_row(what, "TempoEstimator().fit, 5-fold CV by genre", tempo, fitted)
 
     beaten = np.array([b is not None for b in data.beats])
     waves, reference = as_waveforms(data.paths[beaten], sr=SR), list(data.beats[beaten])
     what = f"GTZAN beats ({beaten.sum()} clips)"
-    lib = librosa_beats(waves)
+    lib, lib_seconds = timed(librosa_beats, waves)
     row("beats", what, "librosa.beat.beat_track", f=beat_f_measure(reference, lib))
-    ours = TempoEstimator(n_jobs=n_jobs).predict_beats(waves)
+    ours, seconds = timed(TempoEstimator(n_jobs=n_jobs).predict_beats, waves)
     row("beats", what, "TempoEstimator().predict_beats", f=beat_f_measure(reference, ours))
+    speed_line("beats", waves, seconds, lib_seconds)
 
 
 def chord_progressions(n, seed):
@@ -265,7 +288,8 @@ def main():
         gtzan(args.gtzan, args.n_jobs, args.tasks)
     else:
         print(f"# {args.gtzan} is missing: GTZAN part skipped")
-    rendered(args.n_rendered, args.n_jobs, soundfonts, args.tasks)
+    if args.n_rendered > 0:
+        rendered(args.n_rendered, args.n_jobs, soundfonts, args.tasks)
     print(f"# {time.perf_counter() - start:.0f} s")
 
 
