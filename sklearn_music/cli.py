@@ -61,17 +61,26 @@ def _screen(args, paths, labels=None):
     data = screen_audio(paths, labels, n_jobs=getattr(args, "n_jobs", None),
                         progress=not args.json)  # fmt: skip
     dropped = data.dropped[["path", "error"]].to_dict("records")
-    if len(data.kept) == 0:
-        raise ValueError(f"none of the {len(paths)} files could be read; the first: "
-                         f"{dropped[0]['path']}: {dropped[0]['error']}")  # fmt: skip
-    prefix = f"sklearn-music {args.command}: skipped"
+    _report_dropped(args, dropped, len(paths))
     if args.on_error == "warn":
         for d in dropped:
-            print(f"{prefix} {d['path']}: {d['error']}", file=sys.stderr)
-    elif dropped:
-        print(f"{prefix} {len(dropped)} of {len(paths)} files that could not be read: "
-              + ", ".join(d["path"] for d in dropped), file=sys.stderr)  # fmt: skip
+            print(_skipped_line(args, d), file=sys.stderr)
     return data.X, data.y, dropped
+
+
+def _skipped_line(args, dropped):
+    """The --on-error warn line of one file left out."""
+    return f"sklearn-music {args.command}: skipped {dropped['path']}: {dropped['error']}"
+
+
+def _report_dropped(args, dropped, n_files):
+    """Fail when no file could be read; with --on-error skip, list the files left out."""
+    if len(dropped) == n_files:
+        raise ValueError(f"none of the {n_files} files could be read; the first: "
+                         f"{dropped[0]['path']}: {dropped[0]['error']}")  # fmt: skip
+    if dropped and args.on_error == "skip":
+        print(f"sklearn-music {args.command}: skipped {len(dropped)} of {n_files} files that "
+              "could not be read: " + ", ".join(d["path"] for d in dropped), file=sys.stderr)
 
 
 def cmd_demo(args):
@@ -271,6 +280,7 @@ def _analyze_file(path, tasks, sr, figure=None):
 
 def _analysis_figure(y, sr, row, path):
     """The chromagram under the chords and beats found (if any), saved to path."""
+    import numpy as np
     from matplotlib.figure import Figure
 
     from .mir._chroma import chroma_frames
@@ -284,8 +294,8 @@ def _analysis_figure(y, sr, row, path):
         chords = row["chords"]
         plot_chords([c[:2] for c in chords], [c[2] for c in chords], beats=row.get("beats"),
                     ax=top)  # fmt: skip
-    elif "beats" in row:
-        plot_chords([[0.0, len(y) / sr]], ["N"], beats=row["beats"], ax=top)
+    elif "beats" in row:  # no chord segments asked for: the beats alone
+        plot_chords(np.empty((0, 2)), [], beats=row["beats"], ax=top)
     else:
         top.set_visible(False)
     top.set_xlabel("")
@@ -363,18 +373,12 @@ def cmd_analyze(args):
                     raise result
                 dropped.append({"path": f, "error": result.reason})
                 if args.on_error == "warn":
-                    bar.write(f"sklearn-music analyze: skipped {f}: {result.reason}",
-                              file=sys.stderr)
+                    bar.write(_skipped_line(args, dropped[-1]), file=sys.stderr)
                 continue
             for warning in result.pop("warnings"):
                 bar.write(f"sklearn-music analyze: {f}: {warning}", file=sys.stderr)
             rows.append(result)
-    if not rows:
-        raise ValueError(f"none of the {len(files)} files could be read; the first: "
-                         f"{dropped[0]['path']}: {dropped[0]['error']}")  # fmt: skip
-    if dropped and args.on_error == "skip":
-        print(f"sklearn-music analyze: skipped {len(dropped)} of {len(files)} files that could "
-              "not be read: " + ", ".join(d["path"] for d in dropped), file=sys.stderr)
+    _report_dropped(args, dropped, len(files))
     written = _write_analysis(rows, names, args.out_dir, tasks) if args.out_dir else []
     written += [f"{names[row['path']]}.png" for row in rows] if args.figures else []
     if args.json:
