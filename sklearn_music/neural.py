@@ -139,6 +139,7 @@ class _SpectrogramNet:
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "augment": ["boolean"],
+        "vibrato": [Interval(Real, 0, None, closed="left")],
         "shorten": [Interval(Real, 0, 1, closed="both")],
         "reverb": [Interval(Real, 0, None, closed="left")],
         "snr_db": [Interval(Real, None, None, closed="neither"), None],
@@ -176,8 +177,9 @@ class _SpectrogramNet:
     def __init__(self, architecture="resnet", *, max_epochs=20, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
-                 freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0, peak_norm=True,
+                 vibrato=1.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
+                 time_mask=0.1, freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0,
+                 peak_norm=True,
                  device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
                  checkpoint_dir=None, **kwargs):
         self.architecture = architecture
@@ -192,6 +194,7 @@ class _SpectrogramNet:
         self.patience = patience
         self.lr_schedule = lr_schedule
         self.augment = augment
+        self.vibrato = vibrato
         self.shorten = shorten
         self.reverb = reverb
         self.snr_db = snr_db
@@ -498,8 +501,8 @@ class _SpectrogramNet:
         return SpecAugment(**self._augment_params())
 
     def _augment_params(self):
-        return dict(shorten=self.shorten, reverb=self.reverb, snr_db=self.snr_db,
-                    gain_db=self.gain_db, time_mask=self.time_mask,
+        return dict(vibrato=self.vibrato, shorten=self.shorten, reverb=self.reverb,
+                    snr_db=self.snr_db, gain_db=self.gain_db, time_mask=self.time_mask,
                     freq_mask=self.freq_mask, mixup=self.mixup)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -571,8 +574,13 @@ default="resnet"
         "cosine" anneals the learning rate to 0 over ``max_epochs``; "plateau" halves it
         when the monitored loss stalls for ``patience // 2`` epochs; None keeps it fixed.
     augment : bool, default=True
-        Augment training batches with the seven settings below (see
+        Augment training batches with the eight settings below (see
         :class:`~sklearn_music.models.SpecAugment`).
+    vibrato : float, default={vibrato}
+        Largest depth, in bands, of a simulated vibrato: half the training clips have
+        their spectrum moved up and down the bands along a sinusoid over time. Sampled
+        notes mostly hold a steady pitch, players and singers do not. Assumes dB input; 0
+        disables.
     shorten : float, default=0.5
         Probability that a training clip's sound is cut short at a random frame (a fade of
         60 dB over 1 to 8 frames): one-shot notes are held for seconds, real playing has
@@ -661,6 +669,12 @@ _SHARED_ATTRIBUTES = """
         Mel bands (rows) of the spectrograms seen in fit."""
 
 
+def _shared_parameters(*, max_epochs, vibrato):
+    """The parameters both networks document, with each one's defaults."""
+    return (_SHARED_PARAMETERS.replace("{max_epochs}", str(max_epochs))
+            .replace("{vibrato}", str(vibrato)))
+
+
 class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     __doc__ = f"""A CNN on spectrograms that predicts one class per clip, trained with skorch.
 
@@ -679,7 +693,7 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     as spectrograms of one frame, whose bands are the features.
 
     Parameters
-    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '20')}{_PREFIXED_PARAMETERS}
+    ----------{_shared_parameters(max_epochs=20, vibrato=1.0)}{_PREFIXED_PARAMETERS}
 
     Attributes
     ----------
@@ -817,7 +831,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     for :class:`CNNClassifier`; mixup blends the tag vectors of the mixed clips.
 
     Parameters
-    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '40')}
+    ----------{_shared_parameters(max_epochs=40, vibrato=0.0)}
     overlay : float, default=0.5
         Probability that a training clip is overlaid with another clip of its batch
         (powers summed, within ±6 dB of each other) and takes the union of both clips'
@@ -869,15 +883,17 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-2, l1=0.0, dropout=0.3,
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
-                 shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
-                 freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None, trim_db=30.0,
+                 vibrato=0.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
+                 time_mask=0.1, freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None,
+                 trim_db=30.0,
                  peak_norm=True, threshold=0.5, device="auto", n_jobs=None, callbacks=None,
                  verbose=0, random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
-            lr_schedule=lr_schedule, augment=augment, shorten=shorten, reverb=reverb,
+            lr_schedule=lr_schedule, augment=augment, vibrato=vibrato, shorten=shorten,
+            reverb=reverb,
             snr_db=snr_db, gain_db=gain_db,
             time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
             trim_db=trim_db, peak_norm=peak_norm,

@@ -6,7 +6,6 @@ check it cannot pass is listed in EXPECTED_FAILED_CHECKS with the reason.
 
 import inspect
 
-import pytest
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline

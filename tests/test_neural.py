@@ -384,7 +384,8 @@ def test_spec_augment_masks_gain_and_mixup():
     X = torch.ones(64, 1, 10, 20)
     Y = nn.functional.one_hot(torch.arange(64) % 2, 2).float()
     stats = dict(band_mean=torch.full((10,), -30.0), band_scale=torch.full((10,), 2.0))
-    off = dict(shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(vibrato=0, shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0,
+               freq_mask=0, mixup=0)
     masked, same = SpecAugment(**{**off, "time_mask": 0.5})(X, Y, **stats)
     assert torch.equal(same, Y) and torch.equal(X, torch.ones(64, 1, 10, 20))
     hidden = (masked == 0).all(dim=2).squeeze(1).sum(dim=1)  # frames masked per clip
@@ -405,8 +406,8 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     db[..., 5] = 0.0  # one loud frame in near silence
     stats = dict(band_mean=torch.full((4,), -60.0), band_scale=torch.full((4,), 10.0))
     X = (db - stats["band_mean"][:, None]) / stats["band_scale"][:, None]
-    out, _ = SpecAugment(shorten=0, reverb=8.0, snr_db=None, gain_db=0, time_mask=0,
-                         freq_mask=0, mixup=0)(X, torch.zeros(32, 2), **stats)
+    out, _ = SpecAugment(vibrato=0, shorten=0, reverb=8.0, snr_db=None, gain_db=0,
+                         time_mask=0, freq_mask=0, mixup=0)(X, torch.zeros(32, 2), **stats)
     out_db = out * 10.0 - 60.0
     gain = out_db - db
     assert (gain >= -1e-4).all()  # a room only adds energy
@@ -417,13 +418,44 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     assert (tail[:, :-1] >= tail[:, 1:] - 1e-3).all()  # and decays
 
 
+def test_spec_augment_vibrato_moves_half_the_clips_along_the_bands_and_back():
+    torch.manual_seed(0)
+    n, n_bands, n_frames = 400, 40, 48
+    db = torch.full((n, 1, n_bands, n_frames), -80.0)
+    db[:, :, 20] = 0.0  # a steady partial in band 20
+    stats = dict(band_mean=torch.full((n_bands,), -60.0), band_scale=torch.full((n_bands,), 10.0))
+    off = dict(shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    out, same_y = SpecAugment(**off, vibrato=2.0)(db / 10.0 + 6.0, torch.eye(2)[[0, 1] * 200],
+                                                  **stats)
+    power = 10.0 ** ((out * 10.0 - 60.0) / 10.0)[:, 0]  # (clips, bands, frames)
+    assert torch.equal(same_y, torch.eye(2)[[0, 1] * 200])
+    # The partial's power is moved, not made or lost (the floor is 80 dB down).
+    torch.testing.assert_close(power.sum(dim=1), torch.ones(n, n_frames), rtol=1e-3, atol=0)
+    centre = (power * torch.arange(n_bands)[None, :, None]).sum(dim=1)  # (clips, frames)
+    moved = (centre - 20.0).abs().amax(dim=1) > 1e-3
+    assert 0.4 < moved.float().mean() < 0.6
+    assert torch.allclose(out[~moved], db[~moved] / 10.0 + 6.0)
+    assert (centre - 20.0).abs().max() <= 2.0 + 1e-3  # never deeper than ``vibrato``
+    assert (centre - 20.0).abs().max() > 1.0
+    swing = centre[moved] - 20.0  # up and down the bands within each clip, around 20
+    assert ((swing.amax(dim=1) > 0) & (swing.amin(dim=1) < 0)).float().mean() > 0.9
+    same, _ = SpecAugment(**off, vibrato=0)(db / 10.0 + 6.0, torch.zeros(n, 2), **stats)
+    torch.testing.assert_close(same, db / 10.0 + 6.0)
+    assert CNNClassifier(vibrato=0.5)._augmenter().vibrato == 0.5
+    assert CNNTagger(vibrato=0.5)._augmenter().vibrato == 0.5
+    # On by default for single instruments; off for tagging mixtures (docs/deep-models.md).
+    assert CNNClassifier()._augmenter().vibrato == 1.0 and CNNTagger()._augmenter().vibrato == 0
+    with pytest.raises(ValueError, match="vibrato"):
+        CNNClassifier(vibrato=-1.0).fit(*band_clips(8))
+
+
 def test_spec_augment_shorten_cuts_notes_short_at_random_frames():
     torch.manual_seed(0)
     n, n_frames = 400, 64
     db = torch.full((n, 1, 4, n_frames), -10.0)  # a note held to the end
     db[..., -1] = -90.0                          # over a floor 80 dB down
     stats = dict(band_mean=torch.full((4,), -50.0), band_scale=torch.full((4,), 20.0))
-    off = dict(reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(vibrato=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     out, _ = SpecAugment(**off, shorten=0.5)(db / 20.0 + 2.5, torch.zeros(n, 2), **stats)
     out_db = out * 20.0 - 50.0
     assert (out_db <= db + 1e-4).all() and (out_db >= -90.0 - 1e-4).all()
@@ -494,7 +526,8 @@ def test_spec_augment_noise_floor_lies_between_snr_db_and_40_db_lower():
     db = torch.full((n, 1, 16, 30), -100.0)
     db[..., 10] = 0.0  # one loud frame; the rest digital silence
     stats = dict(band_mean=torch.full((16,), -60.0), band_scale=torch.full((16,), 20.0))
-    off = dict(shorten=0, reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(vibrato=0, shorten=0, reverb=0, gain_db=0, time_mask=0, freq_mask=0,
+               mixup=0)
     out, _ = SpecAugment(**off, snr_db=30.0)(db / 20.0 + 3.0, torch.zeros(n, 2), **stats)
     out_db = out * 20.0 - 60.0
     torch.testing.assert_close(out_db[..., 10], db[..., 10], atol=0.05, rtol=0)
@@ -515,7 +548,8 @@ def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     Y = torch.eye(n)  # and has tag i only
     stats = dict(band_mean=torch.full((n,), -50.0), band_scale=torch.full((n,), 10.0))
     X = (db + 50.0) / 10.0
-    off = dict(shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(vibrato=0, shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0,
+               freq_mask=0, mixup=0)
     out, tags = SpecAugment(**off, overlay=1.0)(X, Y, **stats)
     out_db = out * 10.0 - 50.0
     sounding = out_db[:, 0, :, 0] > -40.0

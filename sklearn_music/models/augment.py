@@ -1,17 +1,18 @@
-"""Spectrogram augmentation applied to training batches: note length, reverb, noise,
-overlay, gain, masking, mixup.
+"""Spectrogram augmentation applied to training batches: vibrato, note length, reverb,
+noise, overlay, gain, masking, mixup.
 
 Augmentation is what lets a network trained on one set of instruments (one SoundFont,
-one studio) recognise another: notes cut short stand in for the staccato and the short
-notes of real playing (datasets of one-shot notes hold every note for seconds), a
-simulated room tail for the halls that dry rendered notes lack, a steady noise floor for
-the hiss and hum of the microphones and rooms that recordings are made with; a random
-gain removes loudness as a cue, masking hides any single band or moment the network
-might lean on (SpecAugment, Park et al. 2019), and mixup (Zhang et al. 2018) blends pairs
-of clips and their labels, which smooths the decision boundaries. For tagging, overlaying
-two clips makes a new mixture whose tags are those of both, so a few thousand training
-mixtures give many more combinations of instruments. All randomness comes from PyTorch's
-default generator, which the estimators seed from ``random_state``.
+one studio) recognise another: a pitch that wavers stands in for the vibrato of players
+and singers (sampled notes mostly hold a steady pitch), notes cut short for the staccato
+and the short notes of real playing (datasets of one-shot notes hold every note for
+seconds), a simulated room tail for the halls that dry rendered notes lack, a steady
+noise floor for the hiss and hum of the microphones and rooms that recordings are made
+with; a random gain removes loudness as a cue, masking hides any single band or moment
+the network might lean on (SpecAugment, Park et al. 2019), and mixup (Zhang et al. 2018)
+blends pairs of clips and their labels, which smooths the decision boundaries. For
+tagging, overlaying two clips makes a new mixture whose tags are those of both, so a few
+thousand training mixtures give many more combinations of instruments. All randomness
+comes from PyTorch's default generator, which the estimators seed from ``random_state``.
 """
 
 import math
@@ -27,6 +28,14 @@ class SpecAugment:
 
     Parameters
     ----------
+    vibrato : float, default=1.0
+        Largest depth, in bands, of a simulated vibrato: half the clips have their
+        spectrum shifted up and down the bands along a sinusoid over time (depth drawn in
+        ``[0, vibrato]``, period 2.5 to 8 frames, random phase), each frame averaging the
+        spectrum at three instants within it, as a pitch moving during one analysis window
+        smears it. On 64 mel bands up to 8 kHz one band is about a semitone at 1-4 kHz.
+        Sampled notes mostly hold a steady pitch; strings, winds and voices rarely do.
+        0 disables.
     shorten : float, default=0.5
         The probability that a clip's sound is cut short: from a random frame on (drawn
         log-uniformly between frame 2 and the last, so a short note is as likely as a long
@@ -60,7 +69,7 @@ class SpecAugment:
 
     Notes
     -----
-    Note length, reverb, noise, overlay and gain act on decibels: the input must be
+    Vibrato, note length, reverb, noise, overlay and gain act on decibels: the input must be
     log-power in dB (as :class:`~sklearn_music.MelSpectrogram` gives), standardised per
     band with ``band_mean`` and ``band_scale``.
 
@@ -76,8 +85,9 @@ class SpecAugment:
     (torch.Size([4, 1, 8, 10]), True)
     """
 
-    def __init__(self, *, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0, time_mask=0.1,
-                 freq_mask=0.1, mixup=0.2, overlay=0.0):
+    def __init__(self, *, vibrato=1.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
+                 time_mask=0.1, freq_mask=0.1, mixup=0.2, overlay=0.0):
+        self.vibrato = vibrato
         self.shorten = shorten
         self.reverb = reverb
         self.snr_db = snr_db
@@ -105,13 +115,15 @@ class SpecAugment:
         X, Y : torch.Tensor
             The augmented batch; the inputs are never modified in place.
         """
-        if (self.shorten > 0 or self.reverb > 0 or self.snr_db is not None or self.overlay > 0
-                or self.gain_db > 0):
+        if (self.vibrato > 0 or self.shorten > 0 or self.reverb > 0 or self.snr_db is not None
+                or self.overlay > 0 or self.gain_db > 0):
             # These act on decibels: one round trip out of the normalised domain and back
             # serves them all.
             mean = band_mean.to(X)[None, None, :, None]
             scale = band_scale.to(X)[None, None, :, None]
             db = X * scale + mean
+            if self.vibrato > 0:
+                db = _vibrato(db, self.vibrato)
             if self.shorten > 0:
                 db = _shorten(db, self.shorten)
             if self.reverb > 0:
@@ -136,6 +148,33 @@ class SpecAugment:
             X = weight * X + (1 - weight) * X[order]
             Y = weight * Y + (1 - weight) * Y[order]
         return X, Y
+
+
+def _vibrato(db, depth):
+    """Shift half the clips' spectra along the bands by a sinusoid over time (in dB).
+
+    Each frame averages the power at three instants a third of a frame apart, the smear of
+    a pitch that moves while one frame is analysed.
+    """
+    n_clips, n_channels, n_bands, n_frames = db.shape
+    power = 10.0 ** (db / 10.0)
+    amplitude = torch.rand(n_clips, 1, device=db.device) * depth
+    period = 2.5 + 5.5 * torch.rand(n_clips, 1, device=db.device)
+    phase = 2 * math.pi * torch.rand(n_clips, 1, device=db.device)
+    frame = torch.arange(n_frames, device=db.device, dtype=db.dtype)[None, :]
+    band = torch.arange(n_bands, device=db.device, dtype=db.dtype)[None, :, None]
+    smeared = torch.zeros_like(power)
+    for instant in (-1 / 3, 0.0, 1 / 3):
+        shift = amplitude * torch.sin(2 * math.pi * (frame + instant) / period + phase)
+        source = (band - shift[:, None, :]).clamp(0, n_bands - 1)  # (clips, bands, frames)
+        low = source.floor()
+        upper = (source - low)[:, None]
+        low = low.long()[:, None].expand(n_clips, n_channels, n_bands, n_frames)
+        high = (low + 1).clamp_max(n_bands - 1)
+        smeared += power.gather(2, low) * (1 - upper) + power.gather(2, high) * upper
+    shifted = 10.0 * torch.log10((smeared / 3).clamp_min(1e-10))
+    chosen = (torch.rand(n_clips, device=db.device) < 0.5)[:, None, None, None]
+    return torch.where(chosen, shifted, db)
 
 
 def _shorten(db, probability):
