@@ -156,25 +156,26 @@ def _vibrato(db, depth):
     Each frame averages the power at three instants a third of a frame apart, the smear of
     a pitch that moves while one frame is analysed.
     """
-    n_clips, n_channels, n_bands, n_frames = db.shape
-    power = 10.0 ** (db / 10.0)
-    amplitude = torch.rand(n_clips, 1, device=db.device) * depth
-    period = 2.5 + 5.5 * torch.rand(n_clips, 1, device=db.device)
-    phase = 2 * math.pi * torch.rand(n_clips, 1, device=db.device)
-    frame = torch.arange(n_frames, device=db.device, dtype=db.dtype)[None, :]
-    band = torch.arange(n_bands, device=db.device, dtype=db.dtype)[None, :, None]
+    n_clips, n_bands, n_frames = db.shape[0], db.shape[2], db.shape[3]
+    chosen = torch.nonzero(torch.rand(n_clips, device=db.device) < 0.5).flatten()
+    amplitude = torch.rand(len(chosen), 1, device=db.device) * depth
+    period = 2.5 + 5.5 * torch.rand(len(chosen), 1, device=db.device)
+    phase = 2 * math.pi * torch.rand(len(chosen), 1, device=db.device)
+    frame = torch.arange(n_frames, device=db.device, dtype=db.dtype)
+    band = torch.arange(n_bands, device=db.device, dtype=db.dtype)[:, None]
+    power = 10.0 ** (db[chosen] / 10.0)
     smeared = torch.zeros_like(power)
     for instant in (-1 / 3, 0.0, 1 / 3):
         shift = amplitude * torch.sin(2 * math.pi * (frame + instant) / period + phase)
-        source = (band - shift[:, None, :]).clamp(0, n_bands - 1)  # (clips, bands, frames)
+        source = (band - shift[:, None, :]).clamp(0, n_bands - 1)[:, None]  # like power
         low = source.floor()
-        upper = (source - low)[:, None]
-        low = low.long()[:, None].expand(n_clips, n_channels, n_bands, n_frames)
+        upper = source - low
+        low = low.long().expand_as(power)
         high = (low + 1).clamp_max(n_bands - 1)
         smeared += power.gather(2, low) * (1 - upper) + power.gather(2, high) * upper
-    shifted = 10.0 * torch.log10((smeared / 3).clamp_min(1e-10))
-    chosen = (torch.rand(n_clips, device=db.device) < 0.5)[:, None, None, None]
-    return torch.where(chosen, shifted, db)
+    out = db.clone()
+    out[chosen] = 10.0 * torch.log10((smeared / 3).clamp_min(1e-10))
+    return out
 
 
 def _shorten(db, probability):
