@@ -73,7 +73,8 @@ def main(argv=None):
         ("load", AudioLoader(sr=SR, duration=4.0)),
         # 64 bands x 64 frames over the whole 4 s note: a hop of 1000 samples
         ("mel", MelSpectrogram(sr=SR, n_fft=1024, hop_length=1000, n_mels=64, n_frames=64)),
-        ("cnn", CNNClassifier(architecture="simple", max_epochs=args.max_epochs,
+        # 62.5-ms frames: learn through vibrato (real players' notes waver, samples do not)
+        ("cnn", CNNClassifier(architecture="simple", max_epochs=args.max_epochs, vibrato=1,
                               random_state=args.seed, verbose=1)),
     ])
     model.fit(X[train], y[train])
