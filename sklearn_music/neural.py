@@ -179,9 +179,8 @@ class _SpectrogramNet:
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  vibrato=0.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
                  time_mask=0.1, freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0,
-                 peak_norm=True,
-                 device="auto", n_jobs=None, callbacks=None, verbose=0, random_state=None,
-                 checkpoint_dir=None, **kwargs):
+                 peak_norm=True, device="auto", n_jobs=None, callbacks=None, verbose=0,
+                 random_state=None, checkpoint_dir=None, **kwargs):
         self.architecture = architecture
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -881,20 +880,17 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  vibrato=0.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
                  time_mask=0.1, freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None,
-                 trim_db=30.0,
-                 peak_norm=True, threshold=0.5, device="auto", n_jobs=None, callbacks=None,
-                 verbose=0, random_state=None, checkpoint_dir=None, **kwargs):
+                 trim_db=30.0, peak_norm=True, threshold=0.5, device="auto", n_jobs=None,
+                 callbacks=None, verbose=0, random_state=None, checkpoint_dir=None, **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
             validation_fraction=validation_fraction, patience=patience,
             lr_schedule=lr_schedule, augment=augment, vibrato=vibrato, shorten=shorten,
-            reverb=reverb,
-            snr_db=snr_db, gain_db=gain_db,
-            time_mask=time_mask, freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames,
-            trim_db=trim_db, peak_norm=peak_norm,
-            device=device, n_jobs=n_jobs, callbacks=callbacks, verbose=verbose,
-            random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
+            reverb=reverb, snr_db=snr_db, gain_db=gain_db, time_mask=time_mask,
+            freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames, trim_db=trim_db,
+            peak_norm=peak_norm, device=device, n_jobs=n_jobs, callbacks=callbacks,
+            verbose=verbose, random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )
         self.threshold = threshold
         self.overlay = overlay
