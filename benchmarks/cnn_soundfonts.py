@@ -30,6 +30,7 @@ defaults against ``MultiOutputClassifier(LogisticRegression)`` on pooled MFCCs.
 FluidR3 is not on PyPI; install it with ``apt-get install fluid-soundfont-gm`` or give any
 other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on several, e.g.
 csound's ``/usr/share/sounds/sf2/sf_GMbank.sf2`` from ``apt-get install csound-soundfont``).
+``--train-soundfont``, repeated, trains on notes of several SoundFonts, taking turns.
 """
 
 import argparse
@@ -64,8 +65,9 @@ def parse_args(argv):
     parser.add_argument("--n-mixtures", type=int, default=1500,
                         help="training mixtures for tagging, a third as many to test "
                              "(0 skips tagging)")
-    parser.add_argument("--train-soundfont", default=None,
-                        help="SoundFont of the training notes (default: TimGM6mb)")
+    parser.add_argument("--train-soundfont", action="append", default=None,
+                        help="SoundFont of the training notes, repeatable: the notes take "
+                             "turns ('default': TimGM6mb, the default)")
     parser.add_argument("--test-soundfont", action="append", default=None,
                         help=f"SoundFont of the test notes, repeatable (default: {FLUID_R3})")
     parser.add_argument("--train-engine", choices=ENGINES, default=None,
@@ -86,6 +88,8 @@ def parse_args(argv):
     if args.quick:
         args.n_train, args.n_test, args.n_mixtures = 300, 200, 150
         args.max_epochs = args.max_epochs or 5
+    args.train_soundfont = [None if f == "default" else f
+                            for f in args.train_soundfont or ["default"]]
     args.test_soundfont = args.test_soundfont or [FLUID_R3]
     for path in args.test_soundfont:
         if not Path(path).is_file():
@@ -102,8 +106,9 @@ def render(make, n, soundfont, seed, engine):
     start = time.perf_counter()
     options = {} if engine is None else {"engine": engine}
     clips = make(n, soundfont=soundfont, random_state=seed, **options)
-    print(f"rendered {n} clips ({make.__name__}, engine {engine or 'default'}) from "
-          f"{Path(clips.soundfont).name} in {time.perf_counter() - start:.0f} s", flush=True)
+    fonts = ", ".join(dict.fromkeys(Path(f).name for f in np.atleast_1d(clips.soundfont)))
+    print(f"rendered {n} clips ({make.__name__}, engine {engine or 'default'}) from {fonts} "
+          f"in {time.perf_counter() - start:.0f} s", flush=True)
     return clips.data, clips.target
 
 

@@ -11,13 +11,16 @@ Real NSynth is big, so by default the notes are rendered from a General MIDI Sou
 (``make_notes``), and the test set holds instruments (GM programs) never seen in
 training, as NSynth's own split does. Give ``--nsynth-root`` to use NSynth instead (a
 folder with ``examples.json`` and ``audio/``; the test set then holds out instruments by
-``instrument_str``).
+``instrument_str``). ``--soundfont``, repeated, renders the notes from several SoundFonts
+in turn, which carries the network to more kinds of instruments than one SoundFont does.
 
 Run from the repository root::
 
     python examples/nsynth_homework_cnn.py            # 1100 notes, a few minutes on a CPU
     python examples/nsynth_homework_cnn.py --quick    # 220 notes, 4 epochs: a smoke run
     python examples/nsynth_homework_cnn.py --nsynth-root path/to/nsynth-valid
+    python examples/nsynth_homework_cnn.py --soundfont default \
+        --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2
 
 It prints accuracy and macro F1 on the held-out instruments and writes the training
 curves and the confusion matrix to ``nsynth_cnn.png``.
@@ -45,6 +48,9 @@ def parse_args(argv):
     parser.add_argument("--nsynth-root", type=Path, default=None,
                         help="NSynth notes (examples.json + audio/); default: rendered notes")
     parser.add_argument("--n-notes", type=int, default=1100, help="rendered notes")
+    parser.add_argument("--soundfont", action="append", default=None,
+                        help="SoundFont of the rendered notes, repeatable: the notes take "
+                             "turns ('default': TimGM6mb, the default)")
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="220 notes, 4 epochs")
     parser.add_argument("--out", type=Path, default=Path("nsynth_cnn.png"))
@@ -60,7 +66,8 @@ def load_notes(args):
     if args.nsynth_root is not None:
         data = load_nsynth(args.nsynth_root)
         return np.asarray(data.paths), data.target, data.groups
-    notes = make_notes(args.n_notes, random_state=args.seed)
+    fonts = [None if f == "default" else f for f in args.soundfont or ["default"]]
+    notes = make_notes(args.n_notes, soundfont=fonts, random_state=args.seed)
     return notes.data, notes.target, notes.groups
 
 

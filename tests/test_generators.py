@@ -179,6 +179,27 @@ def test_make_notes_other_soundfont():
     assert fluid.soundfont == FLUID
 
 
+@pytest.mark.skipif(not os.path.isfile(FLUID), reason="FluidR3_GM.sf2 is not installed")
+def test_several_soundfonts_take_turns(tmp_path):
+    alone = [make_notes(4, random_state=0, soundfont=font, **SHORT) for font in (None, FLUID)]
+    both = make_notes(4, random_state=0, soundfont=[None, FLUID], as_frame=True, **SHORT)
+    np.testing.assert_array_equal(both.pitch, alone[0].pitch)
+    for i, y in enumerate(both.data):
+        own, other = alone[i % 2].data[i], alone[1 - i % 2].data[i]
+        assert np.abs(y - own).mean() < 0.1 * np.abs(y - other).mean()
+    assert list(both.soundfont) == [alone[0].soundfont, FLUID] * 2
+    assert list(both.frame["soundfont"]) == list(both.soundfont)
+    assert "2 SoundFonts in turn" in both.DESCR
+    mixes = make_mixtures(3, soundfont=(FLUID, None), output_dir=tmp_path, random_state=0,
+                          **SHORT)
+    assert list(mixes.soundfont) == [FLUID, alone[0].soundfont, FLUID]
+    assert all(os.path.isfile(path) for path in mixes.paths)
+    with pytest.raises(ValueError, match="at least one SoundFont"):
+        make_notes(2, soundfont=[])
+    with pytest.raises(FileNotFoundError, match="missing.sf2"):
+        make_notes(2, soundfont=[FLUID, tmp_path / "missing.sf2"])
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [

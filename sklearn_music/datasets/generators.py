@@ -110,25 +110,70 @@ def _check_midi_values(values, name, low=0):
     return values
 
 
-def _draw_sounding(rng, draw, n, soundfont, engine):
+def _draw_sounding(rng, draw, n, fonts, engine):
     """Draw n notes, (program, pitch, velocity) = ``draw(i)``, none of them silent.
 
-    A note the SoundFont has no sample for (outside an instrument's key or velocity
-    ranges) is drawn again. Returns an (n, 3) int array.
+    Note i is played by the SoundFont ``fonts[i]``. A note its SoundFont has no sample for
+    (outside an instrument's key or velocity ranges) is drawn again. Returns an (n, 3) int
+    array.
     """
     notes = np.zeros((n, 3), dtype=int)
     todo = np.arange(n)
     for _ in range(_MAX_DRAWS):
         for i in todo:
             notes[i] = draw(i)
-        todo = todo[~sounding(notes[todo], soundfont, engine)]
+        silent = np.zeros(todo.size, dtype=bool)
+        for font in dict.fromkeys(fonts[todo]):
+            mine = fonts[todo] == font
+            silent[mine] = ~sounding(notes[todo[mine]], font, engine)
+        todo = todo[silent]
         if todo.size == 0:
             return notes
     raise ValueError(
-        f"soundfont {soundfont!r} has no sample for notes such as (program, pitch, velocity) "
-        f"= {tuple(notes[todo[0]])} after {_MAX_DRAWS} draws; widen pitches or velocities, "
-        "or use another soundfont"
+        f"soundfont {fonts[todo[0]]!r} has no sample for notes such as (program, pitch, "
+        f"velocity) = {tuple(notes[todo[0]])} after {_MAX_DRAWS} draws; widen pitches or "
+        "velocities, or use another soundfont"
     )
+
+
+def _check_soundfonts(soundfont, engine, n_clips):
+    """One SoundFont or several -> the checked path of each clip's, in turn, and a summary.
+
+    Returns ``(fonts, used)``: an object array with clip i's SoundFont,
+    ``soundfont[i % len(soundfont)]``, and what the Bunch's ``soundfont`` holds (the one
+    path, or ``fonts`` when there are several).
+    """
+    if soundfont is None or isinstance(soundfont, (str, os.PathLike)):
+        soundfont = [soundfont]
+    paths = [check_soundfont(font, engine) for font in soundfont]
+    if not paths:
+        raise ValueError("soundfont must name at least one SoundFont file, got an empty list")
+    fonts = _object_array([paths[i % len(paths)] for i in range(n_clips)])
+    return fonts, paths[0] if len(paths) == 1 else fonts
+
+
+def _render(clips, fonts, *, paths=None, **kwargs):
+    """:func:`render_clips` for clips of several SoundFonts: one call per SoundFont."""
+    distinct = list(dict.fromkeys(fonts))
+    if len(distinct) == 1:
+        return render_clips(clips, soundfont=distinct[0], paths=paths, **kwargs)
+    out = None
+    for font in distinct:
+        mine = np.flatnonzero(fonts == font)
+        part = None if paths is None else [paths[i] for i in mine]
+        waves = render_clips([clips[i] for i in mine], soundfont=font, paths=part, **kwargs)
+        if waves is not None:
+            if out is None:
+                out = np.empty((len(clips), waves.shape[1]), np.float32)
+            out[mine] = waves
+    return out
+
+
+def _rendered_from(used):
+    """The end of a DESCR: which SoundFont(s) played the clips."""
+    if isinstance(used, str):
+        return f"rendered from {used}."
+    return f"rendered from {len(set(used))} SoundFonts in turn: {', '.join(dict.fromkeys(used))}."
 
 
 def _check_range(value, name, kind):
@@ -169,6 +214,8 @@ def _finish(bunch, X_key, X, target, *, return_X_y, as_frame, frame_columns):
     bunch.target = target
     if as_frame:
         frame = pd.DataFrame(frame_columns)
+        if not isinstance(bunch.soundfont, str):
+            frame["soundfont"] = bunch.soundfont
         if X_key == "paths":
             frame.insert(0, "path", X)
         bunch.frame = frame
@@ -183,7 +230,7 @@ def _finish(bunch, X_key, X, target, *, return_X_y, as_frame, frame_columns):
 
 _COMMON_CONSTRAINTS = {
     "sr": [Interval(Integral, 1000, None, closed="left")],
-    "soundfont": [str, os.PathLike, None],
+    "soundfont": [str, os.PathLike, list, tuple, None],
     "output_dir": [str, os.PathLike, None],
     "return_X_y": ["boolean"],
     "as_frame": ["boolean"],
@@ -245,8 +292,10 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
     normalize : bool, default=True
         Scale each note to a peak of 0.9, as NSynth's notes are peak-normalised. With False
         the SoundFont's levels are kept, so velocity also sets loudness.
-    soundfont : str, os.PathLike or None, default=None
-        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi.
+    soundfont : str, os.PathLike, list of them or None, default=None
+        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi. A list
+        renders clip ``i`` with ``soundfont[i % len(soundfont)]``, so that one training
+        set holds several SoundFonts' instruments.
     output_dir : str, os.PathLike or None, default=None
         Write the notes there as 16-bit WAV files and return their paths instead of the
         waveforms. Files are named ``<index>_<family>_<program>-<pitch>-<velocity>.wav``.
@@ -277,7 +326,8 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
           (``GroupKFold``), as NSynth's test set holds instruments unseen in training;
         - ``program``, ``instrument`` (GM name), ``source`` ("acoustic", "electronic" or
           "synthetic", as in NSynth), ``pitch``, ``velocity``;
-        - ``sr``, ``soundfont`` (the file used), ``DESCR``; ``frame`` with ``as_frame``.
+        - ``sr``, ``soundfont`` (the file used; with several, an array of each note's),
+          ``DESCR``; ``frame`` with ``as_frame`` (with a ``soundfont`` column when several).
 
     (data, target) : tuple
         With ``return_X_y``.
@@ -311,7 +361,7 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
     velocities = _check_midi_values(velocities, "velocities", low=1)
     if pitches is not None:
         pitches = _check_midi_values(pitches, "pitches")
-    soundfont = check_soundfont(soundfont, engine)
+    fonts, soundfont = _check_soundfonts(soundfont, engine, n_samples)
 
     family = np.array(families)[rng.randint(len(families), size=n_samples)]
 
@@ -320,7 +370,7 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
         pitch = rng.randint(low, high + 1) if pitches is None else rng.choice(pitches)
         return rng.choice(FAMILY_PROGRAMS[family[i]]), pitch, rng.choice(velocities)
 
-    program, pitch, velocity = _draw_sounding(rng, draw, n_samples, soundfont, engine).T
+    program, pitch, velocity = _draw_sounding(rng, draw, n_samples, fonts, engine).T
     end = min(note_duration, duration)
     start = rng.uniform(0.0, min(onset_jitter, duration), size=n_samples)
     clips = [_note_events(0, program[i], pitch[i], velocity[i], start[i],
@@ -333,9 +383,9 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
             for i, (f, p, q, v) in enumerate(zip(family, program, pitch, velocity))
         ])
     gap = max(_MIN_GAP, _TAIL - (duration - end))
-    waves = render_clips(clips, duration=duration, sr=sr, soundfont=soundfont, gap=gap,
-                         peak=_PEAK if normalize else None, paths=paths, n_jobs=n_jobs,
-                         engine=engine)
+    waves = _render(clips, fonts, duration=duration, sr=sr, gap=gap,
+                    peak=_PEAK if normalize else None, paths=paths, n_jobs=n_jobs,
+                    engine=engine)
 
     instrument = np.array([_instrument_name(p) for p in program])
     source = np.array([_source(p) for p in program])
@@ -343,7 +393,7 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
         target_names=families, groups=program, program=program, instrument=instrument,
         source=source, pitch=pitch, velocity=velocity, sr=sr, soundfont=soundfont,
         DESCR=(f"{n_samples} one-shot notes of {len(families)} instrument families, "
-               f"{duration} s at {sr} Hz, rendered from {soundfont}."),
+               f"{duration} s at {sr} Hz, {_rendered_from(soundfont)}"),
     )
     X_key, X = ("data", waves) if paths is None else ("paths", np.array(paths))
     return _finish(bunch, X_key, X, family, return_X_y=return_X_y, as_frame=as_frame,
@@ -388,8 +438,10 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
         Seconds per clip.
     note_duration : float, default=3.0
         Seconds the notes are held before their release.
-    soundfont : str, os.PathLike or None, default=None
-        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi.
+    soundfont : str, os.PathLike, list of them or None, default=None
+        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi. A list
+        renders clip ``i`` with ``soundfont[i % len(soundfont)]``, so that one training
+        set holds several SoundFonts' instruments.
     output_dir : str, os.PathLike or None, default=None
         Write the clips there as 16-bit WAV files and return their paths instead.
     return_X_y : bool, default=False
@@ -413,7 +465,8 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
         ``target`` (n_samples, n_families) 0/1 int array, one column per family, in
         ``target_names`` order (as MultiLabelBinarizer gives), ``families`` (the families of
         each clip, a tuple), ``programs`` (their GM programs), ``pitches``, ``sr``,
-        ``soundfont``, ``DESCR``; ``frame`` with ``as_frame``.
+        ``soundfont`` (with several, an array of each clip's), ``DESCR``; ``frame`` with
+        ``as_frame``.
     (data, target) : tuple
         With ``return_X_y``.
 
@@ -442,7 +495,7 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
             f"n_families asks for up to {high} families playing at once, but only "
             f"{len(families)} are drawn from ({families})"
         )
-    soundfont = check_soundfont(soundfont, engine)
+    fonts, soundfont = _check_soundfonts(soundfont, engine, n_samples)
     end = min(note_duration, duration)
     chosen, chords = [], []
     for _ in range(n_samples):
@@ -458,7 +511,8 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
         pitch = rng.choice([p for p in range(low, high + 1) if p % 12 in chords[i]])
         return rng.choice(FAMILY_PROGRAMS[family]), pitch, rng.randint(60, 121)
 
-    notes = _draw_sounding(rng, draw, len(parts), soundfont, engine)
+    notes = _draw_sounding(rng, draw, len(parts), fonts[[i for i, _ in parts]],
+                           engine)
     clips = [[] for _ in range(n_samples)]
     programs, pitches = [[] for _ in range(n_samples)], [[] for _ in range(n_samples)]
     for (i, _), (program, pitch, velocity) in zip(parts, notes):
@@ -473,13 +527,13 @@ def make_mixtures(n_samples=100, *, families=None, n_families=(1, 3), sr=16000, 
     if output_dir is not None:
         paths = _file_names(output_dir, [f"{i:05d}_{'+'.join(c)}" for i, c in enumerate(chosen)])
     gap = max(_MIN_GAP, _TAIL - (duration - end))
-    waves = render_clips(clips, duration=duration, sr=sr, soundfont=soundfont, gap=gap,
-                         peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
+    waves = _render(clips, fonts, duration=duration, sr=sr, gap=gap,
+                    peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
     bunch = Bunch(
         target_names=families, families=_object_array(chosen), programs=_object_array(programs),
         pitches=_object_array(pitches), sr=sr, soundfont=soundfont,
         DESCR=(f"{n_samples} clips of {low} to {high} instrument families playing at once, "
-               f"{duration} s at {sr} Hz, rendered from {soundfont}."),
+               f"{duration} s at {sr} Hz, {_rendered_from(soundfont)}"),
     )
     X_key, X = ("data", waves) if paths is None else ("paths", np.array(paths))
     return _finish(bunch, X_key, X, target, return_X_y=return_X_y, as_frame=as_frame,
@@ -692,8 +746,10 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
         Seconds per piece.
     sr : int, default=22050
         Sample rate in Hz.
-    soundfont : str, os.PathLike or None, default=None
-        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi.
+    soundfont : str, os.PathLike, list of them or None, default=None
+        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi. A list
+        renders clip ``i`` with ``soundfont[i % len(soundfont)]``, so that one training
+        set holds several SoundFonts' instruments.
     output_dir : str, os.PathLike or None, default=None
         Write the pieces there as 16-bit WAV files and return their paths instead.
     return_X_y : bool, default=False
@@ -716,8 +772,8 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
         With fields ``data`` (n_samples, round(duration * sr)) float32 (or ``paths``),
         ``target`` (key names), ``target_names`` (the keys drawn from), ``tonic``, ``mode``,
         ``tempo`` (BPM), ``meter`` (beats a bar), ``progression`` (roman numerals),
-        ``programs`` (GM programs of chords, bass, melody), ``sr``, ``soundfont``,
-        ``DESCR``; ``frame`` with ``as_frame``.
+        ``programs`` (GM programs of chords, bass, melody), ``sr``, ``soundfont`` (with
+        several, an array of each piece's), ``DESCR``; ``frame`` with ``as_frame``.
     (data, target) : tuple
         With ``return_X_y``.
 
@@ -737,7 +793,7 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
     rng = check_random_state(random_state)
     keys = _check_keys(keys)
     low, high = _check_range(tuple(tempo_range), "tempo_range", Real)
-    soundfont = check_soundfont(soundfont, engine)
+    fonts, soundfont = _check_soundfonts(soundfont, engine, n_samples)
     key = np.array(keys)[rng.randint(len(keys), size=n_samples)]
     clips, meta = [], []
     for k in key:
@@ -748,8 +804,8 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
     if output_dir is not None:
         paths = _file_names(output_dir, [f"{i:05d}_{k.replace(' ', '_')}"
                                          for i, k in enumerate(key)])
-    waves = render_clips(clips, duration=duration, sr=sr, soundfont=soundfont, gap=_WET_GAP,
-                         peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
+    waves = _render(clips, fonts, duration=duration, sr=sr, gap=_WET_GAP,
+                    peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
     columns = {name: [m[name] for m in meta] for name in meta[0]}
     columns["programs"] = _object_array(columns["programs"])
     columns["tempo"] = np.array(columns["tempo"])
@@ -757,7 +813,7 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
     bunch = Bunch(
         target_names=keys, sr=sr, soundfont=soundfont,
         DESCR=(f"{n_samples} pieces in {len(keys)} keys, {duration} s at {sr} Hz, tempi "
-               f"{low}-{high} BPM, rendered from {soundfont}."),
+               f"{low}-{high} BPM, {_rendered_from(soundfont)}"),
         **{name: np.asarray(values) if name != "programs" else values
            for name, values in columns.items()},
     )
@@ -894,8 +950,10 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
         Seconds per groove.
     sr : int, default=22050
         Sample rate in Hz.
-    soundfont : str, os.PathLike or None, default=None
-        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi.
+    soundfont : str, os.PathLike, list of them or None, default=None
+        A General MIDI ``.sf2`` file; None uses ``TimGM6mb.sf2`` from pretty_midi. A list
+        renders clip ``i`` with ``soundfont[i % len(soundfont)]``, so that one training
+        set holds several SoundFonts' instruments.
     output_dir : str, os.PathLike or None, default=None
         Write the grooves there as 16-bit WAV files and return their paths instead.
     return_X_y : bool, default=False
@@ -917,8 +975,8 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
     data : Bunch
         With fields ``data`` (n_samples, round(duration * sr)) float32 (or ``paths``),
         ``target`` (tempo in BPM, float), ``beats`` (each groove's beat times in seconds,
-        an array each), ``style``, ``sr``, ``soundfont``, ``DESCR``; ``frame`` with
-        ``as_frame``.
+        an array each), ``style``, ``sr``, ``soundfont`` (with several, an array of each
+        groove's), ``DESCR``; ``frame`` with ``as_frame``.
     (data, target) : tuple
         With ``return_X_y``.
 
@@ -943,7 +1001,7 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
         raise ValueError(f"styles must be a non-empty list drawn from {list(STYLES)}, got "
                          f"{styles!r}")
     low, high = _check_range(tuple(tempo_range), "tempo_range", Real)
-    soundfont = check_soundfont(soundfont, engine)
+    fonts, soundfont = _check_soundfonts(soundfont, engine, n_samples)
     tempo = rng.uniform(low, high, size=n_samples)
     style = np.array(styles)[rng.randint(len(styles), size=n_samples)]
     clips, beats = [], []
@@ -955,12 +1013,12 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
     if output_dir is not None:
         paths = _file_names(output_dir, [f"{i:05d}_{s}_{t:.1f}bpm"
                                          for i, (s, t) in enumerate(zip(style, tempo))])
-    waves = render_clips(clips, duration=duration, sr=sr, soundfont=soundfont, gap=_WET_GAP,
-                         peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
+    waves = _render(clips, fonts, duration=duration, sr=sr, gap=_WET_GAP,
+                    peak=_PEAK, paths=paths, n_jobs=n_jobs, engine=engine)
     bunch = Bunch(
         beats=_object_array(beats), style=style, sr=sr, soundfont=soundfont,
         DESCR=(f"{n_samples} grooves at {low}-{high} BPM, {duration} s at {sr} Hz, "
-               f"rendered from {soundfont}."),
+               f"{_rendered_from(soundfont)}"),
     )
     X_key, X = ("data", waves) if paths is None else ("paths", np.array(paths))
     return _finish(bunch, X_key, X, tempo, return_X_y=return_X_y, as_frame=as_frame,
