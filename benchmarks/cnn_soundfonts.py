@@ -50,7 +50,7 @@ from sklearn.svm import SVC
 
 from sklearn_music import MFCC, AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
 from sklearn_music.datasets import load_nsynth, make_mixtures, make_notes
-from sklearn_music.datasets.soundfont import ENGINES
+from sklearn_music.datasets.soundfont import ENGINES, default_soundfont
 from sklearn_music.metrics import tagging_scores
 
 SR = 16000
@@ -91,7 +91,12 @@ def parse_args(argv):
     args.train_soundfont = [None if f == "default" else f
                             for f in args.train_soundfont or ["default"]]
     args.test_soundfont = args.test_soundfont or [FLUID_R3]
+    heard = {Path(default_soundfont() if f is None else f).resolve()
+             for f in args.train_soundfont}
     for path in args.test_soundfont:
+        if Path(path).resolve() in heard:
+            parser.error(f"{path} is a training SoundFont too: the test notes must come from "
+                         "instruments never heard in training")
         if not Path(path).is_file():
             parser.error(
                 f"the test SoundFont {path} is missing: install FluidR3 with "
