@@ -194,6 +194,9 @@ def test_several_soundfonts_take_turns(tmp_path):
                           **SHORT)
     assert list(mixes.soundfont) == [FLUID, alone[0].soundfont, FLUID]
     assert all(os.path.isfile(path) for path in mixes.paths)
+    grooves = make_grooves(2, duration=2.0, soundfont=[None, FLUID], random_state=0)
+    assert list(grooves.soundfont) == [alone[0].soundfont, FLUID]
+    assert np.abs(grooves.data).max(axis=1).min() > 0.1
     with pytest.raises(ValueError, match="at least one SoundFont"):
         make_notes(2, soundfont=[])
     with pytest.raises(FileNotFoundError, match="missing.sf2"):
