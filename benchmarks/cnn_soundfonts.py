@@ -148,8 +148,9 @@ def report_tags(name, Y_true, Y_score, fit_seconds, clips_per_second):
 def cnn_params(args, max_epochs=None):
     params = {"architecture": args.architecture, "n_jobs": args.n_jobs,
               "random_state": args.seed}
-    if args.max_epochs or max_epochs:
-        params["max_epochs"] = args.max_epochs or max_epochs
+    max_epochs = args.max_epochs or max_epochs
+    if max_epochs:
+        params["max_epochs"] = max_epochs
     return params
 
 

@@ -384,8 +384,7 @@ def test_spec_augment_masks_gain_and_mixup():
     X = torch.ones(64, 1, 10, 20)
     Y = nn.functional.one_hot(torch.arange(64) % 2, 2).float()
     stats = dict(band_mean=torch.full((10,), -30.0), band_scale=torch.full((10,), 2.0))
-    off = dict(vibrato=0, shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0,
-               freq_mask=0, mixup=0)
+    off = dict(shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     masked, same = SpecAugment(**{**off, "time_mask": 0.5})(X, Y, **stats)
     assert torch.equal(same, Y) and torch.equal(X, torch.ones(64, 1, 10, 20))
     hidden = (masked == 0).all(dim=2).squeeze(1).sum(dim=1)  # frames masked per clip
@@ -406,8 +405,8 @@ def test_spec_augment_reverb_adds_a_decaying_tail():
     db[..., 5] = 0.0  # one loud frame in near silence
     stats = dict(band_mean=torch.full((4,), -60.0), band_scale=torch.full((4,), 10.0))
     X = (db - stats["band_mean"][:, None]) / stats["band_scale"][:, None]
-    out, _ = SpecAugment(vibrato=0, shorten=0, reverb=8.0, snr_db=None, gain_db=0,
-                         time_mask=0, freq_mask=0, mixup=0)(X, torch.zeros(32, 2), **stats)
+    out, _ = SpecAugment(shorten=0, reverb=8.0, snr_db=None, gain_db=0, time_mask=0,
+                         freq_mask=0, mixup=0)(X, torch.zeros(32, 2), **stats)
     out_db = out * 10.0 - 60.0
     gain = out_db - db
     assert (gain >= -1e-4).all()  # a room only adds energy
@@ -453,7 +452,7 @@ def test_spec_augment_shorten_cuts_notes_short_at_random_frames():
     db = torch.full((n, 1, 4, n_frames), -10.0)  # a note held to the end
     db[..., -1] = -90.0                          # over a floor 80 dB down
     stats = dict(band_mean=torch.full((4,), -50.0), band_scale=torch.full((4,), 20.0))
-    off = dict(vibrato=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    off = dict(reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     out, _ = SpecAugment(**off, shorten=0.5)(db / 20.0 + 2.5, torch.zeros(n, 2), **stats)
     out_db = out * 20.0 - 50.0
     assert (out_db <= db + 1e-4).all() and (out_db >= -90.0 - 1e-4).all()
@@ -524,8 +523,7 @@ def test_spec_augment_noise_floor_lies_between_snr_db_and_40_db_lower():
     db = torch.full((n, 1, 16, 30), -100.0)
     db[..., 10] = 0.0  # one loud frame; the rest digital silence
     stats = dict(band_mean=torch.full((16,), -60.0), band_scale=torch.full((16,), 20.0))
-    off = dict(vibrato=0, shorten=0, reverb=0, gain_db=0, time_mask=0, freq_mask=0,
-               mixup=0)
+    off = dict(shorten=0, reverb=0, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     out, _ = SpecAugment(**off, snr_db=30.0)(db / 20.0 + 3.0, torch.zeros(n, 2), **stats)
     out_db = out * 20.0 - 60.0
     torch.testing.assert_close(out_db[..., 10], db[..., 10], atol=0.05, rtol=0)
@@ -546,8 +544,7 @@ def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     Y = torch.eye(n)  # and has tag i only
     stats = dict(band_mean=torch.full((n,), -50.0), band_scale=torch.full((n,), 10.0))
     X = (db + 50.0) / 10.0
-    off = dict(vibrato=0, shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0,
-               freq_mask=0, mixup=0)
+    off = dict(shorten=0, reverb=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
     out, tags = SpecAugment(**off, overlay=1.0)(X, Y, **stats)
     out_db = out * 10.0 - 50.0
     sounding = out_db[:, 0, :, 0] > -40.0
