@@ -33,6 +33,8 @@ FluidR3 is not on PyPI; install it with ``apt-get install fluid-soundfont-gm`` o
 other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on several, e.g.
 csound's ``/usr/share/sounds/sf2/sf_GMbank.sf2`` from ``apt-get install csound-soundfont``).
 ``--train-soundfont``, repeated, trains on notes of several SoundFonts, taking turns.
+``--self-train 0.7`` adds one round of self-training on each test SoundFont's notes, their
+labels unseen (docs/deep-models.md, "Recordings without labels").
 """
 
 import argparse
@@ -84,6 +86,10 @@ def parse_args(argv):
                         help="PyTorch threads for the CNN (CNNClassifier n_jobs)")
     parser.add_argument("--nsynth-root", type=Path, default=NSYNTH_MINI,
                         help="real NSynth notes for a sanity check (skipped when missing)")
+    parser.add_argument("--self-train", type=float, default=None, metavar="THRESHOLD",
+                        help="also self-train on each test SoundFont's notes, labels unseen: "
+                             "the network's predictions of probability THRESHOLD or more "
+                             "join the training notes and a new network is fitted")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
                         help="300 training and 200 test notes, 150 mixtures, 5 epochs")
@@ -165,6 +171,23 @@ def cnn_throughput(net, n_clips, seconds):
     return len(net.history) * (n_clips - len(net.validation_indices_)) / seconds
 
 
+def self_train(args, cnn, S_train, y_train, S_test, y_test):
+    """One round of self-training on the test notes, as ``SelfTrainingClassifier(pipeline,
+    threshold=args.self_train, max_iter=1)`` does; its first fit, on the training notes
+    alone, is the network already fitted, so it is reused. ``y_test`` only counts how
+    many of the network's labels are right."""
+    proba = cnn.predict_proba(S_test)
+    sure = proba.max(axis=1) >= args.self_train
+    labels = cnn.classes_[proba.argmax(axis=1)]
+    print(f"self-training: the network labelled {sure.sum()} of {len(S_test)} test notes "
+          f"(threshold {args.self_train}; {np.mean(labels[sure] == y_test[sure]):.0%} of "
+          "them right)", flush=True)
+    X = np.concatenate([S_train, S_test[sure]])
+    net = CNNClassifier(**cnn_params(args, max_epochs=30))
+    seconds = timed_fit(net, X, np.concatenate([y_train, labels[sure]]))
+    return net, seconds, cnn_throughput(net, len(X), seconds)
+
+
 def classify_notes(args):
     X_train, y_train = render(make_notes, args.n_train, args.train_soundfont, args.seed,
                               args.train_engine)
@@ -191,13 +214,18 @@ def classify_notes(args):
     for name, (X_test, y_test) in tests.items():
         print(f"\ntest: {len(X_test)} notes from {name} (instruments never heard in "
               "training)")
-        y_cnn = cnn.predict(mel.transform(X_test))
+        S_test = mel.transform(X_test)
+        y_cnn = cnn.predict(S_test)
         report(f"CNNClassifier({args.architecture})", y_test, y_cnn, cnn_seconds, cnn_speed)
         recall = recall_score(y_test, y_cnn, labels=cnn.classes_, average=None)
         print("  CNN accuracy per family: " + ", ".join(
             f"{family} {r:.2f}" for family, r in zip(cnn.classes_, recall)), flush=True)
         report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
                svm_speed)
+        if args.self_train is not None:
+            net, seconds, speed = self_train(args, cnn, S_train, y_train, S_test, y_test)
+            report("CNN self-trained on these notes", y_test, net.predict(S_test), seconds,
+                   speed)
 
     if args.nsynth_root.is_dir():
         real = load_nsynth(args.nsynth_root)

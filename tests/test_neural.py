@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.semi_supervised import SelfTrainingClassifier
 from torch import nn
 
 from sklearn_music import AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
@@ -369,6 +370,31 @@ def test_partial_fit_continues_training():
     np.testing.assert_array_equal(clf.band_mean_, mean)
     with pytest.raises(ValueError, match="not among classes_"):
         clf.partial_fit(X, np.where(y == "flute", "harp", y))
+
+
+def test_self_training_labels_unlabelled_clips():
+    # scikit-learn's SelfTrainingClassifier validates a 2-D X, so it wraps the pipeline from
+    # waveforms; labels are strings in an object array, -1 for clips without one
+    rng = np.random.default_rng(0)
+    sr, t = 8000, np.arange(4000) / 8000
+    names = np.array(["flute", "guitar", "organ"])
+    y = names[np.arange(60) % 3]
+    pitch = {"flute": 2000.0, "guitar": 700.0, "organ": 250.0}
+    waves = np.array([rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * pitch[label]
+                                                      * rng.uniform(0.97, 1.03) * t)
+                      + 0.01 * rng.normal(size=t.size) for label in y], dtype=np.float32)
+    y_semi = y.astype(object)
+    y_semi[30:] = -1
+    pipe = Pipeline([
+        ("mel", MelSpectrogram(sr=sr, n_fft=256, hop_length=128, n_mels=16)),
+        ("cnn", CNNClassifier("simple", **{**FAST, "max_epochs": 10, "lr": 0.01})),
+    ])
+    model = SelfTrainingClassifier(pipe, threshold=0.7, max_iter=1).fit(waves, y_semi)
+    assert model.classes_.tolist() == names.tolist()
+    pseudo = model.labeled_iter_ == 1
+    assert 0 < pseudo.sum() <= 30 and not pseudo[:30].any()
+    assert accuracy_score(y[pseudo], model.transduction_[pseudo]) >= 0.9
+    assert accuracy_score(y[30:], model.predict(waves[30:])) >= 0.9
 
 
 def test_history_plots():
