@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.multioutput import MultiOutputClassifier
@@ -171,19 +172,19 @@ def cnn_throughput(net, n_clips, seconds):
     return len(net.history) * (n_clips - len(net.validation_indices_)) / seconds
 
 
-def self_train(args, cnn, S_train, y_train, S_test, y_test):
+def self_train(cnn, threshold, S_train, y_train, S_test, y_test):
     """One round of self-training on the test notes, as ``SelfTrainingClassifier(pipeline,
-    threshold=args.self_train, max_iter=1)`` does; its first fit, on the training notes
-    alone, is the network already fitted, so it is reused. ``y_test`` only counts how
-    many of the network's labels are right."""
+    threshold=threshold, max_iter=1)`` does; its first fit, on the training notes alone,
+    is the network already fitted, so it is reused, and the second a clone of it.
+    ``y_test`` only counts how many of the network's labels are right."""
     proba = cnn.predict_proba(S_test)
-    sure = proba.max(axis=1) >= args.self_train
+    sure = proba.max(axis=1) >= threshold
     labels = cnn.classes_[proba.argmax(axis=1)]
     print(f"self-training: the network labelled {sure.sum()} of {len(S_test)} test notes "
-          f"(threshold {args.self_train}; {np.mean(labels[sure] == y_test[sure]):.0%} of "
+          f"(threshold {threshold}; {np.mean(labels[sure] == y_test[sure]):.0%} of "
           "them right)", flush=True)
     X = np.concatenate([S_train, S_test[sure]])
-    net = CNNClassifier(**cnn_params(args, max_epochs=30))
+    net = clone(cnn)
     seconds = timed_fit(net, X, np.concatenate([y_train, labels[sure]]))
     return net, seconds, cnn_throughput(net, len(X), seconds)
 
@@ -223,7 +224,8 @@ def classify_notes(args):
         report("MFCC + SVM (features in fit)", y_test, svm.predict(X_test), svm_seconds,
                svm_speed)
         if args.self_train is not None:
-            net, seconds, speed = self_train(args, cnn, S_train, y_train, S_test, y_test)
+            net, seconds, speed = self_train(cnn, args.self_train, S_train, y_train,
+                                             S_test, y_test)
             report("CNN self-trained on these notes", y_test, net.predict(S_test), seconds,
                    speed)
 

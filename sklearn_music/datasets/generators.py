@@ -173,7 +173,8 @@ def _rendered_from(used):
     """The end of a DESCR: which SoundFont(s) played the clips."""
     if isinstance(used, str):
         return f"rendered from {used}."
-    return f"rendered from {len(set(used))} SoundFonts in turn: {', '.join(dict.fromkeys(used))}."
+    distinct = list(dict.fromkeys(used))
+    return f"rendered from {len(distinct)} SoundFonts in turn: {', '.join(distinct)}."
 
 
 def _check_range(value, name, kind):
