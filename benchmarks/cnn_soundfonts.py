@@ -204,7 +204,7 @@ def classify_notes(args):
     cnn = CNNClassifier(**cnn_params(args, max_epochs=30))
     cnn_seconds = timed_fit(cnn, S_train, y_train)
     cnn_speed = cnn_throughput(cnn, len(S_train), cnn_seconds)
-    print(f"CNN: {len(cnn.history)} epochs (best valid_loss at epoch "
+    print(f"CNN on {cnn.device_}: {len(cnn.history)} epochs (best valid_loss at epoch "
           f"{int(np.argmin(cnn.history[:, 'valid_loss'])) + 1}), "
           f"validation accuracy {cnn.history[-1, 'valid_acc']:.3f}", flush=True)
     svm = make_pipeline(MFCC(sr=SR, n_mfcc=20, n_fft=1024, hop_length=512),
@@ -253,7 +253,7 @@ def tag_mixtures(args):
     tagger = CNNTagger(**cnn_params(args))
     cnn_seconds = timed_fit(tagger, S_train, Y_train)
     cnn_speed = cnn_throughput(tagger, len(S_train), cnn_seconds)
-    print(f"CNN: {len(tagger.history)} epochs, validation ROC-AUC "
+    print(f"CNN on {tagger.device_}: {len(tagger.history)} epochs, validation ROC-AUC "
           f"{tagger.history[-1, 'valid_auc']:.3f}", flush=True)
     classical = make_pipeline(MFCC(sr=SR, n_mfcc=20, n_fft=1024, hop_length=512),
                               Pooling(stats=("mean", "std")), StandardScaler(),

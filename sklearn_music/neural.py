@@ -10,6 +10,7 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 ``callbacks__print_log__floatfmt``, ...) work as in any skorch net.
 """
 
+import copy
 import inspect
 import os
 from contextlib import contextmanager, nullcontext
@@ -65,12 +66,23 @@ def _resolve_device(device):
 
 @contextmanager
 def _seeded(seed, device):
-    """Seed PyTorch inside, and leave its global random state as it was outside."""
+    """Seed PyTorch inside, and leave its global random state as it was outside.
+
+    cuDNN's deterministic algorithms are switched on inside as well: its fastest backward
+    convolutions add in a varying order, so on CUDA the same seed would otherwise train a
+    slightly different network each time.
+    """
     device = torch.device(device)
     devices = [device.index or 0] if device.type == "cuda" else []
+    cudnn = torch.backends.cudnn
+    flags = cudnn.deterministic, cudnn.benchmark
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        yield
+        cudnn.deterministic, cudnn.benchmark = True, False
+        try:
+            yield
+        finally:
+            cudnn.deterministic, cudnn.benchmark = flags
 
 
 @contextmanager
@@ -82,6 +94,22 @@ def _torch_threads(n_jobs):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def _without_scheduler(callback):
+    """``callback``, or a copy of it without the PyTorch scheduler it made for the last run.
+
+    skorch's LRScheduler keeps the scheduler, and through it the optimizer and every
+    parameter on the training device. Pickled beside the net, which saves its own with
+    their device mapped on loading, that second copy would stop a model trained on CUDA
+    from loading where there is none; skorch makes a new scheduler at the start of every
+    run, so nothing is lost.
+    """
+    if getattr(callback, "lr_scheduler_", None) is None:
+        return callback
+    callback = copy.copy(callback)
+    callback.lr_scheduler_ = None
+    return callback
 
 
 # Parameters that change where or how visibly training runs, not what it learns: a
@@ -284,12 +312,25 @@ class _SpectrogramNet:
             x = x.contiguous(memory_format=torch.channels_last)
         return self.module_(x, **fit_params)
 
+    def __getstate__(self):
+        """skorch's state, with no tensor outside the block it maps to a device on loading.
+
+        Left out: the augmentation of the last run (each fit builds its own) and the LR
+        scheduler in ``callbacks_`` (see ``_without_scheduler``).
+        """
+        state = super().__getstate__()
+        state["_augment_batch"] = None
+        if "callbacks_" in state:
+            state["callbacks_"] = [(name, _without_scheduler(cb))
+                                   for name, cb in state["callbacks_"]]
+        return state
+
     def __setstate__(self, state):
         requested = state.get("device")
         state["device"] = state.get("device_", "cpu")  # where the pickled tensors belong
         super().__setstate__(state)  # falls back to the CPU when CUDA is missing
-        if "device_" in state:
-            self.device_ = self.device
+        if "device_" in state:  # skorch gives a torch.device where it fell back to the CPU
+            self.device_ = str(self.device)
         self.device = requested
 
     # ---------------------------------------------------------------------- data
