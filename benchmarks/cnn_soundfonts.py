@@ -27,7 +27,9 @@ Then the same for multi-label tagging: mixtures of one to three families playing
 (``make_mixtures``), rendered from the training SoundFont (``--n-mixtures``) and from each
 test SoundFont (a third as many), scored by macro ROC-AUC and PR-AUC: ``CNNTagger`` at its
 defaults on 64 mel bands x 64 frames covering the whole 4 s, against
-``MultiOutputClassifier(LogisticRegression)`` on pooled MFCCs.
+``MultiOutputClassifier(LogisticRegression)`` on pooled MFCCs. Both learn from the training
+mixtures and from the single notes above, each note a row with one tag; the CNN's
+``overlay`` augmentation mixes those into new mixtures in every epoch.
 
 FluidR3 is not on PyPI; install it with ``apt-get install fluid-soundfont-gm`` or give any
 other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on several, e.g.
@@ -55,6 +57,7 @@ from sklearn.svm import SVC
 
 from sklearn_music import MFCC, AudioLoader, CNNClassifier, CNNTagger, MelSpectrogram, Pooling
 from sklearn_music.datasets import load_nsynth, make_mixtures, make_notes
+from sklearn_music.datasets.generators import FAMILIES
 from sklearn_music.datasets.soundfont import ENGINES, default_soundfont
 from sklearn_music.metrics import tagging_scores
 
@@ -189,9 +192,7 @@ def self_train(cnn, threshold, S_train, y_train, S_test, y_test):
     return net, seconds, cnn_throughput(net, len(X), seconds)
 
 
-def classify_notes(args):
-    X_train, y_train = render(make_notes, args.n_train, args.train_soundfont, args.seed,
-                              args.train_engine)
+def classify_notes(args, X_train, y_train):
     tests = {Path(path).name: render(make_notes, args.n_test, path, args.seed + 1,
                                      args.test_engine)
              for path in args.test_soundfont}
@@ -240,10 +241,18 @@ def classify_notes(args):
                svm_speed)
 
 
-def tag_mixtures(args):
+def tag_mixtures(args, X_notes, y_notes):
+    """Both taggers learn from the training SoundFont's mixtures and from its single notes
+    (the classifier's), each note a row with one tag: the CNN's ``overlay`` augmentation
+    mixes them into new mixtures every epoch."""
     n_test = max(args.n_mixtures // 3, 30)
-    X_train, Y_train = render(make_mixtures, args.n_mixtures, args.train_soundfont,
-                              args.seed + 2, args.train_engine)
+    X_mix, Y_mix = render(make_mixtures, args.n_mixtures, args.train_soundfont,
+                          args.seed + 2, args.train_engine)
+    X_train = np.concatenate([X_mix, X_notes])
+    one_tag = (y_notes[:, None] == np.asarray(FAMILIES)).astype(Y_mix.dtype)
+    Y_train = np.concatenate([Y_mix, one_tag])
+    print(f"tagger training set: {len(X_mix)} mixtures and {len(X_notes)} single notes",
+          flush=True)
     tests = {Path(path).name: render(make_mixtures, n_test, path, args.seed + 3,
                                      args.test_engine)
              for path in args.test_soundfont}
@@ -274,10 +283,12 @@ def main(argv=None):
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, "
           f"torch {torch.__version__}, CNN on {args.n_jobs} thread(s)", flush=True)
     print("\n== instrument family of single notes ==", flush=True)
-    classify_notes(args)
+    X_notes, y_notes = render(make_notes, args.n_train, args.train_soundfont, args.seed,
+                              args.train_engine)
+    classify_notes(args, X_notes, y_notes)
     if args.n_mixtures:
         print("\n== tagging the families playing in mixtures ==", flush=True)
-        tag_mixtures(args)
+        tag_mixtures(args, X_notes, y_notes)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 

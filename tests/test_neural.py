@@ -631,6 +631,22 @@ def test_tagger_shapes_thresholds_and_learning():
     assert "valid_auc" in tagger.history[-1]
 
 
+def test_tagger_learns_mixtures_from_single_sources():
+    # one tag per training clip (single notes, say): overlay mixes them while training
+    X, Y = tag_clips(400)
+    alone = Y.sum(axis=1) == 1
+    X_test, Y_test = tag_clips(90, seed=1)
+    several = Y_test.sum(axis=1) >= 2
+    assert alone.sum() > 100 and several.sum() > 30
+    auc = {}
+    for overlay in (0.0, 0.5):
+        tagger = CNNTagger("simple", max_epochs=10, module__width=8, n_jobs=1,
+                           overlay=overlay, random_state=0).fit(X[alone], Y[alone])
+        proba = tagger.predict_proba(X_test[several])
+        auc[overlay] = roc_auc_score(Y_test[several], proba, average="macro")
+    assert auc[0.5] >= 0.985 and auc[0.5] > auc[0.0]  # 0.996 against 0.973
+
+
 def test_tagger_tuned_thresholds():
     X, Y = tag_clips(80)
     tagger = CNNTagger("simple", threshold="tuned", validation_fraction=0.3, **FAST)
