@@ -21,8 +21,8 @@ from sklearn_music import CNNClassifier, CNNTagger, MelSpectrogram
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
-# What separates a GPU's sums from a CPU's: cuDNN's own convolution algorithms and
-# TF32 matrix products (10-bit mantissas) change the rounding, not the result.
+# What separates a GPU's sums from a CPU's: cuDNN's own convolution algorithms, in TF32
+# (10-bit mantissas) by PyTorch's default, change the rounding, not the result.
 PROBA_ATOL = 1e-3
 
 
