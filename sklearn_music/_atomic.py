@@ -1,10 +1,22 @@
 """Writing files so that a crash never leaves a half-written one behind."""
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 
 __all__ = ["atomic_path"]
+
+
+def _mode_for(path):
+    """Permission bits for a file written to ``path``: those of the file it replaces,
+    else what ``open`` would give a new one."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)  # reading the umask means setting it; put it back at once
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager
@@ -12,7 +24,9 @@ def atomic_path(path):
     """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
 
     The file appears whole or not at all, and an existing file at ``path`` is kept until
-    the new one is complete.
+    the new one is complete. The new file gets the existing one's permissions, or those
+    ``open`` gives a new file (the process's umask), not the private ones of a
+    temporary file.
 
     Examples
     --------
@@ -33,6 +47,7 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -1,3 +1,6 @@
+import os
+import stat
+
 import joblib
 import numpy as np
 import pytest
@@ -33,6 +36,21 @@ def test_failed_save_keeps_the_previous_model(tmp_path, monkeypatch):
         save_model(model, path)
     assert (tmp_path / "m.joblib").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    # Written through a temporary file: the model must not keep its private mode (0600),
+    # and a model saved over another keeps the permissions the user gave that one.
+    model, _ = _model()
+    umask = os.umask(0o022)
+    try:
+        path = save_model(model, tmp_path / "m.joblib")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+        os.chmod(path, 0o640)
+        save_model(model, path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    finally:
+        os.umask(umask)
 
 
 def test_version_mismatch_is_reported(tmp_path):
