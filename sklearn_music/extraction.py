@@ -28,10 +28,23 @@ def _fingerprint(X, transformer, paths):
     else:
         clips = joblib.hash(X)
     params = {
-        name: value for name, value in transformer.get_params().items()
-        if name.split("__")[-1] not in _NO_OUTPUT_EFFECT and not hasattr(value, "get_params")
+        name: _unfitted(value) for name, value in transformer.get_params().items()
+        if name.split("__")[-1] not in _NO_OUTPUT_EFFECT
     }  # fmt: skip
     return joblib.hash((clips, type(transformer).__qualname__, params))
+
+
+def _unfitted(value):
+    """A parameter's value with nested estimators (steps, transformer_list) by their class.
+
+    Their parameters are among the deep ones already; what fitting stored in them must
+    not count, or a union fitted by the first chunk would never resume.
+    """
+    if hasattr(value, "get_params"):
+        return type(value).__qualname__
+    if isinstance(value, (list, tuple)):
+        return [_unfitted(item) for item in value]
+    return value
 
 
 def _status(path):
@@ -151,6 +164,8 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, on_error="raise",
 
     from tqdm.auto import tqdm
 
+    if state["done"] == 0 and os.path.exists(record):
+        _save(record, state)  # the old record must not vouch for the array rewritten below
     out = None if state["done"] == 0 else np.lib.format.open_memmap(path, mode="r+")
     transform = _Transform(transformer, fit=not _is_fitted(transformer))
     with tqdm(total=n_clips, initial=state["done"], unit="clip", desc="features",
@@ -176,8 +191,7 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, on_error="raise",
             if out is not None:  # a record needs its file: none before the first rows
                 _write(out, start, len(chunk), rows)
                 out.flush()
-                with atomic_path(record) as tmp, open(tmp, "w") as f:
-                    json.dump(state, f)
+                _save(record, state)
             bar.update(len(chunk))
     if out is None and n_clips > 0:
         first = state["dropped"][0]
@@ -188,6 +202,11 @@ def extract_to_disk(X, transformer, path, *, chunk_size=64, on_error="raise",
     del out
     _warn(state, on_error)
     return np.load(path, mmap_mode="r")
+
+
+def _save(record, state):
+    with atomic_path(record) as tmp, open(tmp, "w") as f:
+        json.dump(state, f)
 
 
 class _Transform:

@@ -266,6 +266,46 @@ def test_load_extracted_needs_the_record(tmp_path):
         load_extracted(tmp_path / "plain.npy")
 
 
+def test_a_new_run_interrupted_before_its_first_rows_is_not_complete(tmp_path, monkeypatch):
+    X = np.stack([_tone(220 * (i + 1)) for i in range(4)])
+    out = tmp_path / "mel.npy"
+    extract_to_disk(X, _mel(), out, chunk_size=2)
+    monkeypatch.setattr(MelSpectrogram, "transform", _interrupt)
+    with pytest.raises(KeyboardInterrupt):  # other clips: the file is rewritten from the start
+        extract_to_disk(X[::-1].copy(), _mel(), out, chunk_size=2)
+    with pytest.raises(ValueError, match="stopped after 0 of 4 clips"):
+        load_extracted(out)
+
+
+def test_a_fitted_union_resumes_where_it_stopped(tmp_path, monkeypatch):
+    from sklearn_music.pipelines import make_feature_union
+
+    X = np.stack([_tone(220 * (i + 1)) for i in range(6)])
+    out = tmp_path / "union.npy"
+    union = make_feature_union(sr=SR, features=("mfcc",))
+    original, n_clips = MFCC.transform, []
+
+    def interrupted_at_the_second_chunk(self, clips):
+        if n_clips:
+            raise KeyboardInterrupt
+        n_clips.append(len(clips))
+        return original(self, clips)
+
+    monkeypatch.setattr(MFCC, "transform", interrupted_at_the_second_chunk)
+    with pytest.raises(KeyboardInterrupt):  # the first chunk fitted the union
+        extract_to_disk(X, union, out, chunk_size=2)
+    monkeypatch.setattr(MFCC, "transform", lambda self, clips: n_clips.append(len(clips))
+                        or original(self, clips))  # fmt: skip
+    features = extract_to_disk(X, union, out, chunk_size=2)
+    assert n_clips == [2, 2, 2]  # the same union object went on with clip 2
+    np.testing.assert_allclose(features, make_feature_union(sr=SR, features=("mfcc",))
+                               .fit_transform(X), rtol=1e-5)  # fmt: skip
+
+
+def _interrupt(self, X):
+    raise KeyboardInterrupt
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """Two classes of tones, each with one bad file among its good ones."""
