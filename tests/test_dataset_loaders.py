@@ -440,11 +440,7 @@ def test_msd_lastfm_json_folders_and_audio(tmp_path):
         ("lastfm_train", MSD_TRACKS[1], [["pop", "100"]]),
         ("lastfm_test", MSD_TRACKS[2], [["rock", "20"]]),
     ]:
-        record = {"artist": "A", "timestamp": "2011-08-15 09:59:32.508802", "similars": [],
-                  "tags": tags, "track_id": track_id, "title": "T"}  # fmt: skip
-        path = tmp_path / folder / track_id[2] / track_id[3] / track_id[4] / f"{track_id}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record))
+        _write_lastfm_json(tmp_path / folder, track_id, tags)
     _write_track_metadata(tmp_path)
     audio = tmp_path / "previews"
     _touch(audio / f"{MSD_TRACKS[0]}.mp3")
@@ -459,6 +455,32 @@ def test_msd_lastfm_json_folders_and_audio(tmp_path):
     assert data["has_audio"].tolist() == [True, True, False]
     assert data["rock"].tolist() == [1, 0, 0]
     assert list(load_msd_lastfm(tmp_path, split="test").track_id) == MSD_TRACKS[2:]
+
+
+def test_msd_lastfm_subset_beside_train_and_test_is_read_once(tmp_path):
+    for folder, track_id, tags in [
+        ("lastfm_train", MSD_TRACKS[0], [["rock", "100"]]),
+        ("lastfm_test", MSD_TRACKS[1], [["pop", "100"]]),
+        ("lastfm_subset", MSD_TRACKS[0], [["rock", "100"]]),  # the subset: train/test tracks
+        ("lastfm_subset", MSD_TRACKS[1], [["pop", "100"]]),
+    ]:
+        _write_lastfm_json(tmp_path / folder, track_id, tags)
+    data = load_msd_lastfm(tmp_path)
+    assert list(data.track_id) == MSD_TRACKS[:2] and list(data.split) == ["train", "test"]
+    subset = load_msd_lastfm(tmp_path, split="subset")
+    assert list(subset.track_id) == MSD_TRACKS[:2] and set(subset.split) == {"subset"}
+    both = load_msd_lastfm(tmp_path, split=["test", "subset"])
+    assert list(both.track_id) == MSD_TRACKS[1::-1] and list(both.split) == ["test", "subset"]
+    with pytest.raises(FileNotFoundError, match="no folder of split='train'"):
+        load_msd_lastfm(tmp_path / "lastfm_train", split="train")
+
+
+def _write_lastfm_json(folder, track_id, tags):
+    record = {"artist": "A", "timestamp": "2011-08-15 09:59:32.508802", "similars": [],
+              "tags": tags, "track_id": track_id, "title": "T"}  # fmt: skip
+    path = folder / track_id[2] / track_id[3] / track_id[4] / f"{track_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record))
 
 
 def test_msd_lastfm_errors(tmp_path, monkeypatch):

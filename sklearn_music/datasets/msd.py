@@ -112,6 +112,8 @@ def _read_tags_json(folders, tag_threshold):
                         f"{path}: expected a Last.fm track file with track_id and tags "
                         f"[[tag, value], ...] ({exc})"
                     ) from exc
+                if track_id in tags:  # read from an earlier folder
+                    continue
                 track_ids.append(track_id)
                 splits.append(split)
                 tags[track_id] = [
@@ -154,8 +156,12 @@ def load_msd_lastfm(
         ``lastfm_test/`` (or ``lastfm_subset/``), and optionally ``track_metadata.db``.
         The database is read when both are present.
     split : {"train", "test", "subset"}, list of them or None, default=None
-        Keep only the tracks of these JSON folders (``lastfm_train/``, ``lastfm_test/``,
-        ``lastfm_subset/``); None keeps all. The database has no split.
+        Read only these JSON folders (``lastfm_train/``, ``lastfm_test/``,
+        ``lastfm_subset/``). None reads ``lastfm_train/`` and ``lastfm_test/``, or
+        ``lastfm_subset/`` when neither is there: the subset's tracks are all in train or
+        test, and reading them twice would put one track on both sides of a split. A
+        track in more than one folder read is one row, from the first of train, test,
+        subset. The database has no split.
     n_top_tags : int or None, default=50
         Use the ``n_top_tags`` most frequent tags (counted as below) as targets, most
         frequent first; None keeps every tag.
@@ -221,6 +227,10 @@ def load_msd_lastfm(
     database = root / "lastfm_tags.db"
     folders = [(root / name, split) for name, split in _JSON_FOLDERS.items()]
     folders = [(folder, split) for folder, split in folders if folder.is_dir()]
+    if splits is None and any(split != "subset" for _, split in folders):
+        folders = [(folder, split) for folder, split in folders if split != "subset"]
+    elif splits is not None:
+        folders = [(folder, split) for folder, split in folders if split in splits]
     if database.is_file():
         if splits is not None:
             raise ValueError(f"split needs the JSON folders: {database} has no split")
@@ -228,9 +238,9 @@ def load_msd_lastfm(
     elif folders:
         track_ids, tags, track_splits = _read_tags_json(folders, tag_threshold)
     else:
+        missing = "lastfm_tags.db is missing" if splits is None else f"no folder of split={split!r}"
         raise FileNotFoundError(
-            f"{root} does not hold the {_DATASET} layout: lastfm_tags.db is missing. "
-            f"Expected {_LAYOUT}"
+            f"{root} does not hold the {_DATASET} layout: {missing}. Expected {_LAYOUT}"
         )
 
     tag_lists = [tags[track_id] for track_id in track_ids]
@@ -260,8 +270,6 @@ def load_msd_lastfm(
         frame["path"] = paths.to_numpy()
         frame["has_audio"] = paths.notna().to_numpy()
 
-    if splits is not None:
-        frame = frame[frame["split"].isin(splits).to_numpy()]
     kept = drop_missing(frame, keep_missing or audio_dir is None, _DATASET, audio_root)
     rows = kept.index.to_numpy()
     data = build_result(
