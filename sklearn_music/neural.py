@@ -21,6 +21,7 @@ from types import MappingProxyType
 import joblib
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring, PrintLog
 from skorch.dataset import Dataset as SkorchDataset
@@ -94,6 +95,15 @@ def _torch_threads(n_jobs):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def _decays(name, param):
+    """Whether weight decay applies to a parameter: to weights (two or more dimensions),
+    not to biases or normalisation scales. A lazy layer's parameters have no shape before
+    the first batch; all but its bias are weights."""
+    if isinstance(param, nn.parameter.UninitializedParameter):
+        return not name.endswith("bias")
+    return param.ndim > 1
 
 
 def _without_scheduler(callback):
@@ -289,6 +299,12 @@ class _SpectrogramNet:
                 f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch.optim.Optimizer "
                 f"subclass, got the class {self.optimizer.__name__}"
             )
+        batch_size = self.get_params_for("iterator_train").get("batch_size", self.batch_size)
+        if isinstance(self.architecture, str) and batch_size < 2:
+            raise ValueError(
+                f"batch_size={batch_size}: the built-in architectures use batch "
+                "normalisation, which needs at least 2 clips in a training batch"
+            )
         return _resolve_device(self.device)
 
     # ------------------------------------------------------------------- devices
@@ -308,7 +324,7 @@ class _SpectrogramNet:
     def infer(self, x, **fit_params):
         """Run the network on one batch, on the device it was trained on."""
         x = to_tensor(x, device=self.device_)
-        if x.ndim == 4:  # oneDNN's fast convolutions on CPU want channels-last memory
+        if x.ndim == 4 and self._channels_last():
             x = x.contiguous(memory_format=torch.channels_last)
         return self.module_(x, **fit_params)
 
@@ -408,6 +424,8 @@ class _SpectrogramNet:
         with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
                 self.initialize_callbacks()
+                for group in self.optimizer_.param_groups:  # a new schedule from lr
+                    group["lr"] = group["initial_lr"] = self.lr
             else:
                 self.initialize()
             if checkpoint is None:
@@ -481,15 +499,23 @@ class _SpectrogramNet:
         if _accepts(cls, "dropout"):
             kwargs["dropout"] = self.dropout
         kwargs.update(self.get_params_for("module"))
-        self.module_ = cls(**kwargs).to(memory_format=torch.channels_last)
+        self.module_ = cls(**kwargs)
+        if self._channels_last():
+            self.module_ = self.module_.to(memory_format=torch.channels_last)
         return self
+
+    def _channels_last(self):
+        """Whether the network runs on channels-last memory, which oneDNN's fast
+        convolutions on CPU want: the built-in architectures do; a user's module may
+        ``view`` its activations, which needs them contiguous, and gets them as given."""
+        return isinstance(self.architecture, str)
 
     def initialize_optimizer(self, triggered_directly=None):
         """AdamW (or the chosen optimizer) with weight decay on weights, not on biases or
         batch-norm parameters; ``optimizer__*`` parameters go to its constructor."""
         decay, no_decay = [], []
-        for _, param in self.get_all_learnable_params():
-            (decay if param.ndim > 1 else no_decay).append(param)
+        for name, param in self.get_all_learnable_params():
+            (decay if _decays(name, param) else no_decay).append(param)
         if isinstance(self.optimizer, str):
             cls, defaults = _OPTIMIZERS[self.optimizer]
         else:
@@ -520,8 +546,8 @@ class _SpectrogramNet:
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor="valid_loss", patience=patience, load_best=True)))
         if schedule == "cosine":
-            callbacks.append(("lr_scheduler", LRScheduler(
-                "CosineAnnealingLR", T_max=self.max_epochs)))
+            callbacks.append(("lr_scheduler", LRScheduler(  # over this run's epochs
+                "CosineAnnealingLR", T_max=self.max_epochs, last_epoch=-1)))
         elif schedule == "plateau":
             callbacks.append(("lr_scheduler", LRScheduler(
                 "ReduceLROnPlateau", monitor="valid_loss" if validates else "train_loss",
@@ -590,7 +616,8 @@ default="resnet"
     max_epochs : int, default={max_epochs}
         Most passes over the training data.
     batch_size : int, default=32
-        Clips per batch, in training and prediction.
+        Clips per batch, in training and prediction. At least 2 for the built-in
+        architectures, whose batch normalisation needs two clips to train on.
     lr : float, default=2e-3
         Learning rate.
     optimizer : {"adamw", "adam", "sgd"} or torch.optim.Optimizer subclass, default="adamw"
@@ -749,9 +776,12 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     >>> X = rng.normal(size=(40, 16, 16)).astype(np.float32)
     >>> y = np.repeat(["flute", "guitar"], 20)
     >>> X[y == "flute", :4] += 3.0  # flutes are louder in the lowest bands
-    >>> clf = CNNClassifier("simple", max_epochs=2, module__width=4, random_state=0)
-    >>> clf.fit(X, y).predict(X[:2]).tolist()
-    ['flute', 'flute']
+    >>> clf = CNNClassifier("simple", max_epochs=5, module__width=4, augment=False,
+    ...                     random_state=0)
+    >>> clf.fit(X, y).predict(X[[0, 20]]).tolist()
+    ['flute', 'guitar']
+    >>> clf.score(X, y)
+    1.0
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     """
@@ -779,7 +809,9 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
 
         On an unfitted classifier this is ``fit``. Useful to fine-tune a network trained
         on rendered notes with a few real recordings. Runs ``max_epochs`` epochs, with
-        early stopping on a validation split of these clips.
+        early stopping on a validation split of these clips and the learning-rate
+        schedule started again from ``lr`` (``set_params(lr=...)`` first to fine-tune at
+        a smaller rate).
 
         Parameters
         ----------
@@ -936,6 +968,15 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         self.threshold = threshold
         self.overlay = overlay
 
+    def _check_params(self):
+        device = super()._check_params()
+        if self.threshold == "tuned" and self.validation_fraction == 0:
+            raise ValueError(
+                "threshold='tuned' picks thresholds on the validation split; set "
+                "validation_fraction > 0 or give a number"
+            )
+        return device
+
     def fit(self, X, y):
         """Train the network from scratch.
 
@@ -950,17 +991,13 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         -------
         self : CNNTagger
         """
-        if self.threshold == "tuned" and self.validation_fraction == 0:
-            raise ValueError(
-                "threshold='tuned' picks thresholds on the validation split; set "
-                "validation_fraction > 0 or give a number"
-            )
         return self._fit(X, y, warm=False)
 
     def partial_fit(self, X, y, classes=None):
         """Train further on (X, y), keeping the weights, normalisation and tags.
 
-        On an unfitted tagger this is ``fit``.
+        On an unfitted tagger this is ``fit``. Runs ``max_epochs`` epochs, the
+        learning-rate schedule started again from ``lr``.
 
         Parameters
         ----------
@@ -977,6 +1014,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         return self._fit(X, y, warm=self.initialized_)
 
     def _encode_targets(self, y, *, warm, classes):
+        if issparse(y):  # MultiLabelBinarizer(sparse_output=True); a few columns
+            y = y.toarray()
         y = validate_data(self, y=y, reset=False, multi_output=True, y_numeric=False)
         y = np.asarray(y)
         if y.ndim != 2 or not np.isin(y, (0, 1)).all():

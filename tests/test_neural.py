@@ -10,6 +10,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse
 import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -267,6 +268,15 @@ def test_bad_parameters_are_named(params, message):
         CNNClassifier(**{"max_epochs": 1, **params}).fit(X, y)
 
 
+@pytest.mark.parametrize("params", [{"batch_size": 1}, {"iterator_train__batch_size": 1}])
+def test_batch_of_one_clip_is_refused_by_batch_norm_architectures(params):
+    X, y = band_clips(12)
+    with pytest.raises(ValueError, match="batch_size=1: the built-in architectures"):
+        CNNClassifier("shortchunk", max_epochs=1, **params).fit(X, y)
+    # A user's network without batch normalisation may train on single clips.
+    CNNClassifier(TinyNet, max_epochs=1, n_jobs=1, **params).fit(X, y)
+
+
 def test_one_class_is_an_error():
     X, _ = band_clips(12)
     with pytest.raises(ValueError, match="at least two classes"):
@@ -292,6 +302,30 @@ def test_any_module_class():
     clf.fit(X, y)
     assert isinstance(clf.module_, TinyNet) and clf.module_.conv.out_channels == 7
     assert clf.predict(X).shape == (24,)
+
+
+class FlatteningNet(nn.Module):
+    """A homework-style network that flattens with ``view``, which needs contiguous
+    activations, and sizes its classifier lazily from the first batch."""
+
+    def __init__(self, n_outputs):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.hidden = nn.LazyLinear(8)
+        self.out = nn.Linear(8, n_outputs)
+
+    def forward(self, x):
+        x = torch.max_pool2d(torch.relu(self.conv(x)), 2)
+        return self.out(torch.relu(self.hidden(x.view(x.size(0), -1))))
+
+
+def test_module_that_views_its_activations_and_has_lazy_layers():
+    X, y = band_clips(24)
+    clf = CNNClassifier(FlatteningNet, max_epochs=2, l1=1e-4, n_jobs=1, random_state=0)
+    assert clf.fit(X, y).predict(X).shape == (24,)
+    decayed, spared = clf.optimizer_.param_groups
+    assert any(p is clf.module_.hidden.weight for p in decayed["params"])
+    assert any(p is clf.module_.hidden.bias for p in spared["params"])
 
 
 def test_early_stopping_restores_the_best_weights():
@@ -389,6 +423,20 @@ def test_partial_fit_continues_training():
     np.testing.assert_array_equal(clf.band_mean_, mean)
     with pytest.raises(ValueError, match="not among classes_"):
         clf.partial_fit(X, np.where(y == "flute", "harp", y))
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_partial_fit_schedules_again_from_lr(schedule):
+    # Each call is a run of its own: the rate starts at lr (here a smaller one, to
+    # fine-tune) and the cosine anneals from it, not from where the first run ended.
+    X, y = band_clips(24)
+    clf = CNNClassifier("simple", lr_schedule=schedule, **FAST).fit(X, y)
+    clf.set_params(lr=1e-4).partial_fit(X, y)
+    lrs = np.asarray(clf.history[:, "event_lr"][-FAST["max_epochs"]:])
+    assert lrs[0] == pytest.approx(1e-4) and lrs.max() == pytest.approx(1e-4)
+    assert np.all(np.diff(lrs) <= 1e-12)
+    if schedule == "cosine":
+        assert lrs[-1] < 0.5e-4
 
 
 def test_self_training_labels_unlabelled_clips():
@@ -536,6 +584,8 @@ def test_trim_leading_starts_each_clip_at_its_first_sound():
     assert X[0, 0, 0] == -90.0  # the input is not modified
     untouched = X[1:2]
     assert trim_leading(untouched, lengths[1:2], 30.0) is untouched
+    # trim_db=0: each clip starts at its loudest frame
+    np.testing.assert_array_equal(trim_leading(X, lengths, 0.0)[2, 0, :2], [0, -5])
 
 
 def test_leading_silence_does_not_change_predictions():
@@ -655,8 +705,9 @@ def test_tagger_tuned_thresholds():
     assert ((tagger.thresholds_ >= 0.05) & (tagger.thresholds_ <= 0.95)).all()
     np.testing.assert_array_equal(
         tagger.predict(X), (tagger.predict_proba(X) >= tagger.thresholds_).astype(int))
-    with pytest.raises(ValueError, match="validation_fraction > 0"):
-        CNNTagger(threshold="tuned", validation_fraction=0.0).fit(X, Y)
+    for train in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match="validation_fraction > 0"):
+            getattr(CNNTagger(threshold="tuned", validation_fraction=0.0), train)(X, Y)
 
 
 def test_tagger_persistence_subsets_and_errors():
@@ -683,6 +734,9 @@ def test_tagger_input_types_and_unchanged_state(tmp_path):
     assert {key: value for key, value in vars(tagger).items()
             if not key.endswith("_")}.keys() == state.keys()
     assert tagger.get_params()["module__width"] == 4
+    sparse = CNNTagger("simple", **FAST).fit(X, scipy.sparse.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict_proba(X),
+                                  CNNTagger("simple", **FAST).fit(X, Y).predict_proba(X))
 
 
 def test_multi_output_classifier_on_pooled_features():

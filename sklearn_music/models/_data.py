@@ -82,7 +82,7 @@ def trim_leading(X, lengths, below_db):
         X itself when no clip starts late, else a trimmed copy.
     """
     level = np.where(np.isnan(X), -np.inf, X).max(axis=1)
-    start = np.argmax(level > level.max(axis=1, keepdims=True) - below_db, axis=1)
+    start = np.argmax(level >= level.max(axis=1, keepdims=True) - below_db, axis=1)
     if not start.any():
         return X
     X = X.copy()
