@@ -61,15 +61,27 @@ def path_list(X):
 
 
 def _is_ragged(X):
-    """Whether X is a sequence of 1-D waveforms of different lengths."""
-    if sparse.issparse(X) or isinstance(X, np.ndarray) and X.dtype != object:
+    """Whether X is checked clip by clip: clips of different lengths, or not 1-D ones."""
+    if sparse.issparse(X):
         return False
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return X.ndim > 2
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
     try:
-        return np.asarray(X).dtype == object
+        X = np.asarray(X)
     except ValueError:  # NumPy refuses ragged nested sequences
         return True
+    return X.dtype == object or X.ndim > 2
+
+
+def _as_float32(samples):
+    """Samples as float32; integer PCM scaled to [-1, 1) as soundfile reads it."""
+    if samples.dtype.kind in "iu":
+        full_scale = 2.0 ** (8 * samples.dtype.itemsize - 1)
+        centre = full_scale if samples.dtype.kind == "u" else 0.0
+        return ((samples - centre) / full_scale).astype(np.float32)
+    return samples.astype(np.float32, copy=False)
 
 
 def _check_clip(item, i):
@@ -80,13 +92,14 @@ def _check_clip(item, i):
     if np.iscomplexobj(item):
         raise ValueError(f"Complex data not supported: clip {i} must be real-valued")
     try:
-        w = np.asarray(item, dtype=np.float32)
+        w = _as_float32(np.asarray(item))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Clip {i} is not a numeric waveform: {exc}") from None
     if w.ndim != 1:
         raise ValueError(
             f"Clip {i} must be a 1-D waveform, got shape {w.shape}; mix it to mono first "
-            "(e.g. y.mean(axis=0))"
+            "(y.mean(axis=0) for librosa's (n_channels, n_samples), y.mean(axis=1) for "
+            "soundfile's and scipy's (n_samples, n_channels))"
         )
     return w
 
@@ -97,8 +110,13 @@ def as_waveforms(X, *, sr, n_jobs=None):
     Parameters
     ----------
     X : array-like
-        One of: a 1-D collection of audio file paths; a 2-D float array (n_clips, n_samples);
-        a list of 1-D arrays, possibly of different lengths.
+        One of: a 1-D collection of audio file paths; a 2-D array (n_clips, n_samples);
+        a list of 1-D arrays, possibly of different lengths. Float samples are taken as
+        they are (full scale is [-1, 1], as librosa and soundfile give). Integer samples
+        are PCM (as ``scipy.io.wavfile.read`` returns them) and are scaled to [-1, 1) the
+        way soundfile reads them as float: signed ones divided by their full scale
+        (int16 by 32768, int32 by 2**31), unsigned ones centred first (uint8, 8-bit WAV:
+        ``(x - 128) / 128``).
     sr : int
         Sample rate that files are loaded at. Waveforms in memory are assumed to be at it.
     n_jobs : int or None, default=None
@@ -128,12 +146,12 @@ def as_waveforms(X, *, sr, n_jobs=None):
             raise ValueError("Found array with 0 sample(s): X holds no clips")
     else:
         try:
-            X = check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False)
+            X = check_array(X, dtype="numeric", input_name="X", ensure_all_finite=False)
         except ValueError as exc:
             if "0 feature(s)" in str(exc):  # clips of zero samples: an audio problem
                 raise AudioError(f"waveforms have no samples: {exc}") from None
             raise
-        waves = list(X)
+        waves = list(_as_float32(X))
     for i, w in enumerate(waves):
         problem = waveform_problem(w, i)
         if problem is not None:

@@ -133,6 +133,30 @@ def test_audio_loader_rejects_bad_waveforms():
         AudioLoader().fit_transform("song.wav")
 
 
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_32"])
+def test_integer_pcm_waveforms_are_scaled_as_soundfile_reads_them(tmp_path, subtype):
+    from scipy.io import wavfile
+
+    from sklearn_music import MelSpectrogram
+
+    y = 0.5 * np.sin(2 * np.pi * 440 * np.arange(4000) / 8000)
+    path = _write(tmp_path / "a.wav", y, 8000, subtype=subtype)
+    _, pcm = wavfile.read(path)  # uint8, int16 or int32: the file's own samples
+    as_float, _ = sf.read(path, dtype="float32")
+    for X in (pcm[None], [pcm, pcm[:3000]]):  # a 2-D array, and clips of different lengths
+        out = AudioLoader(sr=8000).fit_transform(X)
+        np.testing.assert_array_equal(out[0], as_float)
+    np.testing.assert_allclose(MelSpectrogram(sr=8000).fit_transform(pcm[None]),
+                               MelSpectrogram(sr=8000).fit_transform(as_float[None]), rtol=1e-6)
+
+
+def test_a_stereo_waveform_is_told_to_be_mixed_to_mono():
+    stereo = np.zeros((1000, 2), np.float32)  # as soundfile and scipy give it
+    for X in ([stereo], stereo[None], [stereo, stereo[:500]]):
+        with pytest.raises(ValueError, match=r"Clip 0 .* shape \(1000, 2\); mix it to mono"):
+            AudioLoader().fit_transform(X)
+
+
 def test_audio_loader_round_trips(tmp_path, gtzan_paths):
     loader = AudioLoader(sr=8000, duration=1.0).fit(gtzan_paths[:2])
     for restored in (pickle.loads(pickle.dumps(loader)),
