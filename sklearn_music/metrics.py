@@ -55,9 +55,22 @@ _CHORD_VOCABULARIES = (
 
 
 def _parse_key(label):
-    """'Eb minor' -> (3, 'minor'); 'X' (unknown key) -> (None, None)."""
+    """'Eb minor' -> (3, 'minor'); 21 -> (9, 'minor'); 'X' or -1 (unknown key) -> (None, None).
+
+    Whole numbers 0-23 index ``KEY_NAMES`` (what :class:`~sklearn_music.KeyEstimator`
+    predicts when fitted with them).
+    """
+    if isinstance(label, Real) and not isinstance(label, bool) and float(label).is_integer():
+        if not -1 <= label <= 23:
+            raise ValueError(f"integer key labels must be 0-23 (or -1 for unknown), got {label}")
+        if label == -1:
+            return None, None
+        return int(label) % 12, "minor" if label >= 12 else "major"
     if not isinstance(label, str):
-        raise ValueError(f"key labels must be strings such as 'C major', got {label!r}")
+        raise ValueError(
+            "key labels must be names such as 'C major' or indices 0-23 into KEY_NAMES, "
+            f"got {label!r}"
+        )
     if label.strip().lower() == "x":
         return None, None
     parts = label.split()
@@ -71,6 +84,10 @@ def _parse_key(label):
     return _PITCH_CLASS[parts[0].lower()], parts[1]
 
 
+#: The interval from the reference tonic up to its relative key's, by reference mode.
+_RELATIVE = {"major": 9, "minor": 3}
+
+
 def _key_credit(reference, estimate):
     ref_tonic, ref_mode = _parse_key(reference)
     est_tonic, est_mode = _parse_key(estimate)
@@ -81,9 +98,9 @@ def _key_credit(reference, estimate):
     interval = (est_tonic - ref_tonic) % 12
     if est_mode == ref_mode:
         return 0.5 if interval == 7 else 0.0
-    if (ref_mode, est_mode, interval) in (("major", "minor", 9), ("minor", "major", 3)):
+    if interval == _RELATIVE.get(ref_mode):
         return 0.3  # relative key: same key signature
-    if est_mode != ref_mode and interval == 0:
+    if interval == 0:
         return 0.2  # parallel key: same tonic
     return 0.0
 
@@ -109,14 +126,19 @@ def mirex_key_score(y_true, y_pred):
 
     Each estimate earns 1.0 for the reference key, 0.5 for the key a perfect fifth *above*
     the reference in the same mode (not the fifth below), 0.3 for the relative key and 0.2
-    for the parallel key, as ``mir_eval.key.weighted_score``.
+    for the parallel key, as ``mir_eval.key.weighted_score``. Like mir_eval, the relative
+    and parallel keys only need a mode other than the reference's: against ``"C major"``,
+    ``"A other"`` earns 0.3 and ``"C other"`` 0.2.
 
     Parameters
     ----------
-    y_true : array-like of str of shape (n_clips,)
-        Reference keys such as ``"A minor"`` or ``"Eb major"``; ``"X"`` is an unknown key.
-    y_pred : array-like of str of shape (n_clips,)
-        Estimated keys.
+    y_true : array-like of shape (n_clips,)
+        Reference keys such as ``"A minor"`` or ``"Eb major"`` (mode ``"major"``,
+        ``"minor"`` or ``"other"``), or indices 0-23 into
+        :data:`~sklearn_music.features.key_profiles.KEY_NAMES`; ``"X"`` or -1 is an
+        unknown key.
+    y_pred : array-like of shape (n_clips,)
+        Estimated keys, in the same forms.
 
     Returns
     -------
@@ -145,6 +167,13 @@ def _check_tempi(y_true, y_pred):
 _TOL = Interval(Real, 0, 1, closed="both")
 
 
+def _relative_error(estimate, reference):
+    """``|estimate - reference| / reference`` (inf where the reference is 0), the error that
+    ``mir_eval.tempo.detection`` compares with its tolerance."""
+    error = np.abs(estimate - reference)
+    return np.divide(error, reference, out=np.full(error.shape, np.inf), where=reference > 0)
+
+
 @validate_params(
     {"y_true": ["array-like"], "y_pred": ["array-like"], "tol": [_TOL]},
     prefer_skip_nested_validation=True,
@@ -159,7 +188,7 @@ def tempo_accuracy1(y_true, y_pred, *, tol=0.04):
     y_pred : array-like of shape (n_clips,)
         Estimated tempi in BPM.
     tol : float, default=0.04
-        Relative tolerance: a hit when ``|y_pred - y_true| <= tol * y_true``.
+        Relative tolerance: a hit when ``|y_pred - y_true| / y_true <= tol``.
 
     Returns
     -------
@@ -172,7 +201,7 @@ def tempo_accuracy1(y_true, y_pred, *, tol=0.04):
     0.333
     """
     y_true, y_pred = _check_tempi(y_true, y_pred)
-    return float(np.mean(np.abs(y_pred - y_true) <= tol * y_true))
+    return float(np.mean(_relative_error(y_pred, y_true) <= tol))
 
 
 _OCTAVE_FACTORS = np.array([1.0, 2.0, 3.0, 1 / 2, 1 / 3])
@@ -206,7 +235,7 @@ def tempo_accuracy2(y_true, y_pred, *, tol=0.04):
     """
     y_true, y_pred = _check_tempi(y_true, y_pred)
     targets = y_true[:, None] * _OCTAVE_FACTORS
-    hits = np.abs(y_pred[:, None] - targets) <= tol * targets
+    hits = _relative_error(y_pred[:, None], targets) <= tol
     return float(np.mean(hits.any(axis=1)))
 
 
@@ -222,8 +251,9 @@ def tempo_accuracy2(y_true, y_pred, *, tol=0.04):
 def tempo_p_score(reference_tempi, reference_weight, estimated_tempi, *, tol=0.08):
     """MIREX P-score for references given as a slow and a fast tempo, averaged over clips.
 
-    A clip scores ``w * hit(slow) + (1 - w) * hit(fast)``, where a reference tempo is hit
-    when one of the two estimates is within ``tol`` of it (``mir_eval.tempo.detection``).
+    A clip scores ``w * hit(slow) + (1 - w) * hit(fast)``, where a reference tempo ``r``
+    is hit when one of the two estimates ``e`` has ``|e - r| / r <= tol``
+    (``mir_eval.tempo.detection``).
 
     Parameters
     ----------
@@ -247,6 +277,8 @@ def tempo_p_score(reference_tempi, reference_weight, estimated_tempi, *, tol=0.0
     0.7
     """
     ref = np.asarray(reference_tempi, dtype=float)
+    if ref.size == 0:
+        raise ValueError("no tempi to score: reference_tempi is empty")
     weight = np.asarray(reference_weight, dtype=float).ravel()
     est = np.asarray(estimated_tempi, dtype=float)
     if est.ndim == 1:
@@ -262,8 +294,8 @@ def tempo_p_score(reference_tempi, reference_weight, estimated_tempi, *, tol=0.0
         raise ValueError("reference tempi must be >= 0 with at least one > 0 per clip")
     if np.any(~np.isfinite(est) | (est < 0)):
         raise ValueError("estimated tempi must be non-negative finite numbers (BPM)")
-    error = np.abs(est[:, None, :] - ref[:, :, None]).min(axis=2)  # (n_clips, 2 references)
-    hits = (error <= tol * ref) & (ref > 0)
+    # (n_clips, 2 references): the error of the nearer estimate; a missing reference misses
+    hits = _relative_error(est[:, None, :], ref[:, :, None]).min(axis=2) <= tol
     return float(np.mean(weight * hits[:, 0] + (1 - weight) * hits[:, 1]))
 
 
@@ -283,6 +315,22 @@ def _check_annotation(item, i, side):
         )
     if len(labels) == 0:
         raise ValueError(f"{side}[{i}] holds no chords")
+    if not np.all(np.isfinite(intervals)) or intervals.min() < 0:
+        raise ValueError(f"{side}[{i}]: interval times must be finite and non-negative")
+    empty = np.flatnonzero(intervals[:, 1] <= intervals[:, 0])
+    if empty.size:
+        k = empty[0]
+        raise ValueError(
+            f"{side}[{i}]: interval {k} {intervals[k].tolist()} does not last a positive time"
+        )
+    overlap = np.flatnonzero(intervals[1:, 0] < intervals[:-1, 1])
+    if overlap.size:
+        k = overlap[0] + 1
+        raise ValueError(
+            f"{side}[{i}]: interval {k} {intervals[k].tolist()} starts before interval "
+            f"{k - 1} {intervals[k - 1].tolist()} ends; chord intervals must be sorted and "
+            "must not overlap"
+        )
     return intervals, labels
 
 
@@ -305,11 +353,12 @@ def chord_score(y_true, y_pred, *, vocabulary="majmin"):
     Parameters
     ----------
     y_true : sequence of (intervals, labels)
-        Per clip, the reference chords: intervals of shape (n, 2) in seconds and n labels
-        in Harte's syntax (``"C:maj"``, ``"A:min"``, ``"N"``).
+        Per clip, the reference chords: intervals of shape (n, 2) in seconds, each of
+        positive duration, sorted and not overlapping (gaps are allowed), and n labels in
+        Harte's syntax (``"C:maj"``, ``"A:min"``, ``"N"``).
     y_pred : sequence of (intervals, labels)
         The estimated chords of the same clips, as returned by
-        :meth:`~sklearn_music.ChordEstimator.predict`.
+        :meth:`~sklearn_music.ChordEstimator.predict`, under the same rules.
     vocabulary : str, default="majmin"
         The comparison of ``mir_eval.chord``: ``"majmin"``, ``"root"``, ``"triads"``,
         ``"sevenths"``, ``"mirex"``, ...

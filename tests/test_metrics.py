@@ -30,7 +30,9 @@ from sklearn_music.metrics import (
     tempo_p_score,
 )
 
-ALL_KEYS = list(KEY_NAMES) + ["Db major", "G# minor", "A# minor", "X"]
+ALL_KEYS = list(KEY_NAMES) + [
+    "Db major", "G# minor", "A# minor", "X", "C other", "A other", "Eb other", "G other",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("reference", ALL_KEYS)
@@ -48,6 +50,26 @@ def test_mirex_key_score_credits_the_fifth_above_only():
     assert mirex_key_score(["C major"], ["C minor"]) == 0.2
 
 
+def test_mirex_key_score_relative_and_parallel_keys_need_only_another_mode():
+    # mir_eval asks the reference to be major (minor) and the estimate in another mode.
+    assert mirex_key_score(["C major"], ["A other"]) == 0.3
+    assert mirex_key_score(["C minor"], ["Eb other"]) == 0.3
+    assert mirex_key_score(["C other"], ["A minor"]) == 0.0
+    assert mirex_key_score(["C other"], ["C major"]) == 0.2
+
+
+def _key_name(index):
+    return "X" if index == -1 else KEY_NAMES[index]
+
+
+def test_mirex_key_score_takes_key_indices():
+    # KeyEstimator fitted with indices 0-23 predicts indices: mirex_key_scorer must score them.
+    for reference, estimate in itertools.product(range(-1, 24), repeat=2):
+        expected = mir_eval.key.weighted_score(_key_name(reference), _key_name(estimate))
+        assert mirex_key_score([reference], [estimate]) == expected, (reference, estimate)
+    assert mirex_key_score(np.array([21.0, 0.0]), ["A minor", "G major"]) == 0.75
+
+
 def test_mirex_key_score_averages_over_clips():
     rng = np.random.default_rng(0)
     reference = rng.choice(KEY_NAMES, 200)
@@ -58,7 +80,13 @@ def test_mirex_key_score_averages_over_clips():
 
 @pytest.mark.parametrize(
     "bad, message",
-    [(["H major"], "invalid key label"), (["C dorian"], "mode must be"), ([3], "must be strings")],
+    [
+        (["H major"], "invalid key label"),
+        (["C dorian"], "mode must be"),
+        ([24], "0-23"),
+        ([3.5], "indices 0-23"),
+        ([None], "names such as"),
+    ],
 )
 def test_mirex_key_score_names_bad_labels(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -110,6 +138,24 @@ def test_tempo_accuracy_rejects_non_positive_references():
         tempo_accuracy1([120.0], [120.0], tol=2.0)
 
 
+def test_tempo_tolerance_boundary_equals_mir_eval():
+    # mir_eval tests |e - r| / r <= tol: 152.28 is 8 % above 141 exactly in it, but
+    # |e - r| <= tol * r rounds the other way.
+    assert tempo_p_score([[141.0, 0.0]], [1.0], [152.28]) == 1.0
+    for reference in np.arange(40.0, 251.0):
+        for factor, tol in [(0.92, 0.08), (1.08, 0.08), (0.96, 0.04), (1.04, 0.04)]:
+            estimate = float(f"{reference * factor:.4f}")
+            expected = _mir_eval_hit(reference, estimate, tol)
+            assert tempo_accuracy1([reference], [estimate], tol=tol) == expected
+            assert tempo_p_score([[reference, 0.0]], [1.0], [estimate], tol=tol) == expected
+
+
+@pytest.mark.parametrize("empty", [[], np.zeros((0, 2))])
+def test_tempo_p_score_rejects_empty_input(empty):
+    with pytest.raises(ValueError, match="no tempi to score"):
+        tempo_p_score(empty, [], empty)
+
+
 def test_tempo_p_score_equals_mir_eval():
     rng = np.random.default_rng(1)
     reference = np.sort(rng.uniform(50, 200, (100, 2)), axis=1)
@@ -150,6 +196,37 @@ def test_chord_score_names_malformed_annotations():
         chord_score([(np.array([[0.0, 1.0]]), ["C:maj"])], [("C:maj",)])
     with pytest.raises(ValueError, match="vocabulary"):
         chord_score([], [], vocabulary="jazz")
+
+
+@pytest.mark.parametrize(
+    "intervals, message",
+    [
+        ([[0.0, 2.0], [1.0, 3.0]], r"interval 1 \[1.0, 3.0\] starts before interval 0"),
+        ([[0.0, 2.0], [1.0, 1.5]], "must not overlap"),  # nested
+        ([[1.0, 2.0], [0.0, 1.0]], "must be sorted"),
+        ([[0.0, 1.0], [1.0, 1.0]], r"interval 1 \[1.0, 1.0\] does not last a positive time"),
+        ([[0.0, 1.0], [2.0, 1.5]], "positive time"),
+        ([[-1.0, 1.0], [1.0, 2.0]], "non-negative"),
+        ([[0.0, np.nan], [1.0, 2.0]], "finite"),
+    ],
+)
+@pytest.mark.parametrize("side", ["y_true", "y_pred"])
+def test_chord_score_rejects_ill_formed_intervals(intervals, message, side):
+    # mir_eval raises on overlapping references; chord_score used to score them silently.
+    good = (np.array([[0.0, 1.0], [1.0, 3.0]]), ["C:maj", "A:min"])
+    bad = (np.array(intervals), ["C:maj", "A:min"])
+    y_true, y_pred = ([good, bad], [good, good]) if side == "y_true" else ([good, good], [good, bad])
+    with pytest.raises(ValueError, match=rf"{side}\[1\]: "):
+        chord_score(y_true, y_pred)
+    with pytest.raises(ValueError, match=message):
+        chord_score(y_true, y_pred)
+
+
+def test_chord_score_accepts_gaps_between_chords():
+    reference = (np.array([[0.0, 1.0], [2.0, 3.0]]), ["C:maj", "A:min"])
+    estimate = (np.array([[0.0, 3.0]]), ["C:maj"])
+    expected = mir_eval.chord.evaluate(*reference, *estimate)["majmin"]
+    assert chord_score([reference], [estimate]) == pytest.approx(expected)
 
 
 def test_tagging_scores_equal_sklearn_and_skip_constant_tags():
