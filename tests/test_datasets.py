@@ -216,3 +216,26 @@ def test_data_home(tmp_path, monkeypatch):
     monkeypatch.delenv("SKLEARN_MUSIC_DATA")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert get_data_home() == str(tmp_path / "home" / "sklearn_music_data")
+
+
+# SoundFonts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["midirenderer", "sampler"])
+def test_a_truncated_soundfont_is_named_by_either_engine(tmp_path, engine):
+    from pathlib import Path
+
+    import pretty_midi
+
+    from sklearn_music.datasets import default_soundfont, make_notes, render_midi
+
+    cut = tmp_path / "cut.sf2"  # an interrupted download: it stops inside the samples
+    cut.write_bytes(Path(default_soundfont()).read_bytes()[:3_000_000])
+    midi = pretty_midi.PrettyMIDI()
+    midi.instruments.append(pretty_midi.Instrument(0))
+    midi.instruments[0].notes.append(pretty_midi.Note(100, 60, 0.0, 0.2))
+    message = r"soundfont '.*cut\.sf2' .*runs past the end of the file \(truncated\?\)"
+    with pytest.raises(ValueError, match=message):
+        render_midi(midi, soundfont=cut, engine=engine)
+    with pytest.raises(ValueError, match=message):
+        make_notes(2, duration=0.5, soundfont=cut, engine=engine, random_state=0)

@@ -88,8 +88,9 @@ def check_soundfont(soundfont, engine=None):
     FileNotFoundError
         The file does not exist.
     ValueError
-        The file is not a SoundFont 2 or 3 file, the engine is unknown, or the engine
-        cannot play the file.
+        The file is not a SoundFont 2 or 3 file or is truncated (a chunk runs past its
+        end), the engine is unknown, or the engine cannot play the file. The message
+        names the file.
 
     Examples
     --------
@@ -108,6 +109,9 @@ def check_soundfont(soundfont, engine=None):
             f"soundfont {path!r} is not a SoundFont file: a .sf2 or .sf3 starts with a RIFF "
             "'sfbk' header"
         )
+    reader = _sampler._Reader(path)
+    with open(path, "rb") as f:  # a chunk past the end: midirenderer's own error names no file
+        list(reader.chunks(f, 12, reader._riff_end(f)))
     if version >= 3 and engine == "midirenderer":
         raise ValueError(
             f"soundfont {path!r} is a SoundFont {version} file (compressed samples), which "
