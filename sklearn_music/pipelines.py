@@ -176,11 +176,23 @@ def extract_with_progress(transformer, X, *, progress=True, batch_size=16):
     Returns
     -------
     ndarray or pandas.DataFrame
+        What ``transformer.transform(X)`` gives. Frame-level features of clips of
+        different lengths are padded with NaN to the most frames of any clip, as in one
+        transform (each batch alone is padded to its own longest clip).
+
+    Raises
+    ------
+    ValueError
+        X holds no clips.
     """
     import numpy as np
     import pandas as pd
     from tqdm.auto import tqdm
 
+    from ._frames import stack_frames
+
+    if len(X) == 0:
+        raise ValueError("X holds no clips: extract_with_progress needs at least one")
     if hasattr(transformer, "fit") and not _is_fitted(transformer):
         transformer.fit(X[:1])
     parts = []
@@ -190,6 +202,9 @@ def extract_with_progress(transformer, X, *, progress=True, batch_size=16):
             bar.update(len(parts[-1]))
     if isinstance(parts[0], pd.DataFrame):
         return pd.concat(parts, ignore_index=True)
+    if np.ndim(parts[0]) == 3:  # (clips, features, frames): the batches' frames may differ
+        clips = [clip for part in parts for clip in np.asarray(part)]
+        return stack_frames(clips, feature_names=getattr(parts[0], "feature_names", None))
     return np.concatenate(parts)
 
 

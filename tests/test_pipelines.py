@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sklearn_music import MFCC, AudioLoader, Pooling
+from sklearn_music import MFCC, AudioLoader, MelSpectrogram, Pooling
 from sklearn_music.datasets import load_gtzan
 from sklearn_music.pipelines import (extract_with_progress, make_classical_pipeline,
                                      make_cnn_pipeline, make_feature_union)
@@ -91,3 +91,16 @@ def test_extract_with_progress_equals_one_transform(gtzan_small):
                           ("pool", Pooling())])
     batched = extract_with_progress(extractor, list(paths[:5]), progress=False, batch_size=2)
     np.testing.assert_allclose(batched, extractor.fit_transform(list(paths[:5])), rtol=1e-6)
+
+
+def test_extract_with_progress_pads_frames_of_clips_of_different_lengths():
+    rng = np.random.default_rng(0)
+    X = [rng.uniform(-0.5, 0.5, n).astype(np.float32) for n in (4000, 1000, 2000, 9000, 500)]
+    mel = MelSpectrogram(sr=8000, n_mels=8)
+    batched = extract_with_progress(mel, X, progress=False, batch_size=2)
+    whole = mel.fit_transform(X)
+    assert batched.shape == whole.shape == (5, 8, 18)
+    np.testing.assert_array_equal(batched, whole)  # NaN where a clip has no frame
+    assert list(batched.feature_names) == list(whole.feature_names)
+    with pytest.raises(ValueError, match="X holds no clips"):
+        extract_with_progress(mel, [], progress=False)
