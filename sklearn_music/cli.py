@@ -174,8 +174,10 @@ def _drop_cache(model):
 def cmd_evaluate(args):
     from .evaluation import summarize_classification
     from .persistence import load_model
-    from .plotting import plot_confusion_matrix, save_figure
+    from .plotting import _figure_format, plot_confusion_matrix, save_figure
 
+    if args.figure:
+        _figure_format(args.figure)  # a bad name fails now, not after every prediction
     model = load_model(args.model)
     paths, labels, dropped = _screen(args, *_labelled_folder(args.data))
     predictions = model.predict(paths)
@@ -458,7 +460,8 @@ def build_parser():
             reads_audio=True)
     p.add_argument("model", help="model file from `train`")
     p.add_argument("data", help="folder of class subfolders")
-    p.add_argument("--figure", help="also write the confusion matrix to this PNG")
+    p.add_argument("--figure", help="also write the confusion matrix to this file; its "
+                   "extension gives the format (.png, .pdf, .svg, ...)")
 
     p = add("predict", cmd_predict, "Label audio files with a saved model.", reads_audio=True)
     p.add_argument("model", help="model file from `train`")

@@ -6,7 +6,10 @@ touching pyplot's global state, so it works headless; :func:`save_figure` writes
 atomically.
 """
 
+from pathlib import Path
+
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, auc, confusion_matrix, roc_curve
 
@@ -36,17 +39,55 @@ def save_figure(fig_or_ax, path, *, dpi=120):
     ----------
     fig_or_ax : matplotlib Figure or Axes
     path : str or os.PathLike
-        Where to write; the format follows the extension (.png, .pdf, .svg).
+        Where to write; the format follows the file name's extension (.png, .pdf, .svg,
+        or any other that Matplotlib writes).
     dpi : int, default=120
 
     Returns
     -------
     path : str
+
+    Raises
+    ------
+    ValueError
+        The file name has no extension, or one that is not a figure format.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn_music.plotting import plot_confusion_matrix, save_figure
+    >>> ax = plot_confusion_matrix(["a", "b"], ["a", "b"])
+    >>> folder = tempfile.mkdtemp()
+    >>> os.path.basename(save_figure(ax, os.path.join(folder, "cm.svg")))
+    'cm.svg'
+    >>> save_figure(ax, os.path.join(folder, "cm"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot tell the format of the figure file '...cm': its name must end in one of ...
     """
     fig = getattr(fig_or_ax, "figure", fig_or_ax)
+    file_format = _figure_format(path)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format=str(path).rsplit(".", 1)[-1])
+        fig.savefig(tmp, dpi=dpi, format=file_format)
     return str(path)
+
+
+def _figure_format(path):
+    """The format of a figure file, from its name's extension (``"png"`` for ``cm.png``).
+
+    Raises
+    ------
+    ValueError
+        The name has no extension, or one that is not a figure format Matplotlib writes.
+    """
+    file_format = Path(path).suffix[1:].lower()
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if file_format not in supported:
+        raise ValueError(
+            f"cannot tell the format of the figure file {str(path)!r}: its name must end "
+            f"in one of {', '.join('.' + name for name in sorted(supported))}"
+        )
+    return file_format
 
 
 def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize="true", ax=None,

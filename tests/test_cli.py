@@ -88,6 +88,22 @@ def test_errors_exit_1_and_name_the_problem(tmp_path, capsys):
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_figure_format_comes_from_the_file_name_and_is_checked_first(tmp_path, capsys):
+    from sklearn_music.plotting import plot_confusion_matrix, save_figure
+
+    ax = plot_confusion_matrix(["a", "b"], ["a", "b"])
+    written = save_figure(ax, tmp_path / "out.d" / "cm.svg")  # a dot in a folder's name
+    assert open(written, "rb").read().lstrip().startswith(b"<?xml")
+    for name in ("cm", "cm.d"):  # no extension; one that is no figure format
+        with pytest.raises(ValueError, match=f"figure file .*{name}'.* end in one of .*png"):
+            save_figure(ax, tmp_path / "out.d" / name)
+    # evaluate refuses the name before it loads the model or predicts anything
+    assert main(["evaluate", str(tmp_path / "missing.joblib"), str(tmp_path),
+                 "--figure", str(tmp_path / "out.d" / "cmfig")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot tell the format of the figure file" in err and "missing.joblib" not in err
+
+
 def test_demo_runs_and_writes_its_files(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--per-family", "4", "--folds", "2",
                  "--json"]) == 0
