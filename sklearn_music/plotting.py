@@ -2,8 +2,8 @@
 chromagrams, chords and beats over time, training curves and per-tag ROC curves.
 
 Every function draws on a Matplotlib ``Axes`` (a new figure when ``ax`` is None) without
-touching pyplot's global state, so it works headless; :func:`save_figure` writes a PNG
-atomically.
+touching pyplot's global state, so it works headless; :func:`save_figure` writes a figure
+file (PNG, PDF, SVG, ...) atomically.
 """
 
 from pathlib import Path
