@@ -16,7 +16,10 @@ from sklearn_music.datasets.generators import (
     FAMILY_PITCHES,
     FAMILY_PROGRAMS,
     PROGRESSIONS,
+    _SCALES,
     _chord,
+    _key_parts,
+    _piece,
     _voicing,
 )
 from sklearn_music.datasets import soundfont
@@ -322,6 +325,18 @@ def test_make_key_pieces_labels():
     again = make_key_pieces(6, keys=["A minor", "Eb major"], tempo_range=(90, 100),
                             duration=3.0, sr=8000, random_state=1)
     np.testing.assert_array_equal(pieces.data, again.data)
+
+
+def test_make_key_pieces_play_only_notes_of_their_key():
+    # The scale of the key; minor keys also borrow the raised seventh for their dominant.
+    rng = np.random.RandomState(0)
+    for i in range(300):
+        key = KEY_NAMES[i % 24]
+        events, _ = _piece(rng, key, rng.uniform(60, 160), 10.0)
+        tonic, mode = _key_parts(key)
+        scale = {(tonic + d) % 12 for d in _SCALES[mode]} | {(tonic + 11) % 12}
+        notes = [m.note for _, m in events if m.type == "note_on"]
+        assert notes and {n % 12 for n in notes} <= scale, key
 
 
 def test_chords_and_voicings():

@@ -678,8 +678,9 @@ def _piece(rng, key, tempo, duration):
                 bass.note(root, t0, chord_beats * beat * 0.9, 95)
             else:
                 for b in range(chord_beats):
-                    fifth = bass_style == "root-fifth" and b % 2 == 1
-                    bass.note(root + 7 * fifth, t0 + b * beat, beat * 0.85, 90 - 10 * (b > 0))
+                    fifth = bass_style == "root-fifth" and b % 2 == 1  # the chord's own
+                    bass.note(root + (pcs[2] - pcs[0]) % 12 * fifth, t0 + b * beat,
+                              beat * 0.85, 90 - 10 * (b > 0))
         if melody is not None:
             # Chord tones on strong beats, steps of the scale between; in minor, the
             # dominant's bar uses the harmonic minor (raised leading tone).
@@ -690,13 +691,13 @@ def _piece(rng, key, tempo, duration):
             while half < 2 * chord_beats:
                 length = int(rng.choice([1, 2, 2, 4])) if half < 4 else 2
                 length = min(length, 2 * chord_beats - half)
+                leap = 7 if half % 2 == 0 else 4  # the melody stays within G3-G6
+                near = range(max(55, melody_pitch - leap), min(91, melody_pitch + leap) + 1)
                 if half % 2 == 0:
-                    targets = [p for p in range(melody_pitch - 7, melody_pitch + 8)
-                               if p % 12 in pcs[:3]]
+                    targets = [p for p in near if p % 12 in pcs[:3]]
                 else:
-                    targets = [p for p in range(melody_pitch - 4, melody_pitch + 5)
-                               if p % 12 in scale and p != melody_pitch]
-                melody_pitch = int(np.clip(rng.choice(targets), 55, 91))
+                    targets = [p for p in near if p % 12 in scale and p != melody_pitch]
+                melody_pitch = int(rng.choice(targets))
                 if rng.rand() > 0.1:  # an occasional rest
                     melody.note(melody_pitch, t0 + half * beat / 2, length * beat / 2 * 0.9,
                                 rng.randint(75, 115))
