@@ -201,11 +201,21 @@ def test_short_clip_features_equal_librosa_without_the_n_fft_warning():
 
 @pytest.mark.parametrize("transformer", FRAME_TRANSFORMERS + CLIP_TRANSFORMERS,
                          ids=lambda t: type(t).__name__)  # fmt: skip
-def test_silence_gives_finite_features(transformer):
+def test_silence_gives_finite_features_without_warnings(transformer):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # librosa: no pitch to estimate the tuning from
+        warnings.simplefilter("error")  # not librosa's "empty frequency set" of the tuning
         out = transformer.fit_transform(np.zeros((1, 2 * SR), np.float32))
     assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("transformer", [Chroma(kind="cqt"), Chroma(kind="cens"),
+                                         KeyFeatures()], ids=repr)  # fmt: skip
+def test_constant_q_chroma_of_short_clips_without_the_n_fft_warning(transformer):
+    for n_samples in (SR // 2, 2 * SR):  # shorter than the lowest constant-Q filters
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = transformer.fit_transform(_noise(1, n_samples))
+        assert np.isfinite(out).all()
 
 
 def test_nan_waveform_is_an_audio_error():

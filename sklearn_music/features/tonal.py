@@ -1,6 +1,7 @@
 """Tonal features: chroma frames, and the key-profile correlations of a clip's chroma."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import librosa
@@ -36,7 +37,20 @@ def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     estimated from that spectrogram when not given, as
     :func:`librosa.feature.chroma_stft` does; the CQT chroma is librosa's, with the
     tuning librosa would estimate taken from the clip's context.
+
+    Two of librosa's notices are silenced, as they tell the user nothing: a clip without
+    pitched content (silence) has no peaks to estimate the tuning from, and gets 0; a
+    clip shorter than the lowest constant-Q filters (about 2 s) is zero-padded, which is
+    what its chroma needs.
     """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Trying to estimate tuning from empty")
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+        return _unfiltered_chroma(ctx, kind=kind, n_fft=n_fft, hop_length=hop_length,
+                                  fmin=fmin, n_octaves=n_octaves, tuning=tuning)  # fmt: skip
+
+
+def _unfiltered_chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     if kind == "stft":
         if tuning is None:
             tuning = ctx.tuning(n_fft, hop_length)
