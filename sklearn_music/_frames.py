@@ -6,7 +6,9 @@ needs them to name its columns (``mfcc_3_mean``) when a Pipeline is asked for pa
 output. :class:`FrameArray` is a plain ``ndarray`` with one extra attribute,
 ``feature_names``, kept through indexing along the clip axis (cross-validation splits),
 pickling, and ``np.concatenate``/``np.hstack`` along the feature axis (FeatureUnion).
-Any other operation returns an array whose names are dropped rather than wrong.
+Any other operation returns an array whose names are dropped rather than wrong, reordering
+the axes (``transpose``, ``swapaxes``, ``.T``, ``np.moveaxis``) among them, even where the
+shape does not show it.
 """
 
 import numpy as np
@@ -58,6 +60,28 @@ class FrameArray(np.ndarray):
         if isinstance(result, FrameArray) and not _keeps_feature_axis(key):
             result.feature_names = None
         return result
+
+    # np.transpose, np.moveaxis, np.rollaxis, np.swapaxes and np.matrix_transpose call
+    # these methods; .T and .mT do not, and are redirected to them.
+    def transpose(self, *axes):
+        return self._reordered(super().transpose(*axes))
+
+    def swapaxes(self, axis1, axis2):
+        return self._reordered(super().swapaxes(axis1, axis2))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def mT(self):
+        return self.swapaxes(-2, -1)
+
+    def _reordered(self, view):
+        """``view`` of this array with its axes reordered: names only if none moved."""
+        if view.strides != self.strides:  # unlike the shape, even when the lengths are equal
+            view.feature_names = None
+        return view
 
     def __array_function__(self, func, types, args, kwargs):
         if func in (np.concatenate, np.hstack):
@@ -132,6 +156,12 @@ def stack_frames(frames, *, feature_names=None, n_frames=None):
         n_features = 0 if feature_names is None else len(feature_names)
         return FrameArray(np.zeros((0, n_features, n_frames or 0), np.float32), feature_names)
     n_features = frames[0].shape[0]
+    for i, f in enumerate(frames):
+        if f.shape[0] != n_features:
+            raise ValueError(
+                f"clip {i} has {f.shape[0]} feature rows, clip 0 has {n_features}: every "
+                "clip's matrix must have the same rows, (n_features, n_frames_i)"
+            )
     length = n_frames if n_frames is not None else max(f.shape[1] for f in frames)
     fill = 0.0 if n_frames is not None else np.nan
     dtype = np.result_type(*[f.dtype for f in frames], np.float32)

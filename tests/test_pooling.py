@@ -63,6 +63,26 @@ def test_names_come_from_the_frames():
     ]
 
 
+def test_names_are_dropped_when_the_axes_are_reordered():
+    frames = FrameArray(_frames(n_features=3, n_frames=3), ["a", "b", "c"])  # square: no
+    reordered = [frames.transpose(0, 2, 1), frames.swapaxes(1, 2), frames.T, frames.mT,
+                 np.transpose(frames, (0, 2, 1)), np.moveaxis(frames, 1, 2),
+                 np.swapaxes(frames, 2, 1), np.rollaxis(frames, 2, 1)]  # change of shape
+    for array in reordered:
+        assert isinstance(array, FrameArray) and array.feature_names is None
+        assert list(Pooling(stats=("mean",)).fit(array).get_feature_names_out()) == [
+            "x0_mean", "x1_mean", "x2_mean"]
+    for same in (frames.transpose(0, 1, 2), np.moveaxis(frames, 0, 0), frames[1:]):
+        assert list(same.feature_names) == ["a", "b", "c"]
+
+
+def test_stacking_clips_with_other_feature_rows_names_the_clip():
+    from sklearn_music._frames import stack_frames
+
+    with pytest.raises(ValueError, match=r"clip 1 has 8 feature rows, clip 0 has 16"):
+        stack_frames([np.zeros((16, 10)), np.zeros((8, 12))])
+
+
 def test_names_from_input_features_or_generic():
     pool = Pooling().fit(_frames(n_features=2))
     assert list(pool.get_feature_names_out()) == ["x0_mean", "x1_mean", "x0_std", "x1_std"]
