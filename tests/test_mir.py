@@ -1,16 +1,24 @@
 """KeyEstimator, TempoEstimator and ChordEstimator on synthetic and real music."""
 
 import pickle
+import warnings
 
 import librosa
 import mir_eval
 import numpy as np
 import pytest
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
 from sklearn_music import ChordEstimator, KeyEstimator, TempoEstimator
 from sklearn_music.datasets import load_gtzan
 from sklearn_music.features.key_profiles import KEY_NAMES, PITCH_CLASSES
-from sklearn_music.metrics import chord_score, mirex_key_score, tempo_accuracy1, tempo_accuracy2
+from sklearn_music.metrics import (
+    chord_score,
+    mirex_key_score,
+    mirex_key_scorer,
+    tempo_accuracy1,
+    tempo_accuracy2,
+)
 from sklearn_music.mir._harmony import triad_histogram
 from sklearn_music.mir.chords import CHORD_LABELS
 from sklearn_music.mir.key import CHORD_PROFILE
@@ -145,6 +153,29 @@ def test_fit_accepts_key_indices_and_unknown_keys():
     assert est.predict(X[:2]).tolist() == [0, 21]
     est = KeyEstimator().fit(X, ["C major", "A minor", "X"])
     assert est.n_labelled_ == 2 and est.predict(X[:1])[0] == "C major"
+
+
+def test_score_compares_keys_whatever_their_spelling():
+    # Predictions are spelled as KEY_NAMES ("C# major"): string accuracy gave 0.0 here.
+    X = [cadence(1, False), cadence(9, True)]
+    y = ["Db major", "a minor"]
+    est = KeyEstimator(chroma="cqt").fit(X, y)
+    assert est.predict(X).tolist() == ["C# major", "A minor"]
+    assert est.score(X, y) == 1.0
+    assert est.score(X, [1, 21]) == 1.0
+    assert est.score(X, ["Db major", "X"], sample_weight=[3, 1]) == 0.75
+    search = GridSearchCV(KeyEstimator(chroma="cqt"), {"harmony": [0.5, 1.0]}, cv=KFold(2))
+    assert search.fit(X * 2, y * 2).best_score_ == 1.0  # scored by score by default
+
+
+def test_key_indices_are_scored_by_the_mirex_scorer():
+    # Fitted with indices, the estimator predicts indices: the scorer used to fail on them.
+    X = [cadence(9, True)] * 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = cross_val_score(KeyEstimator(chroma="cqt"), X, [21] * 4, cv=KFold(2),
+                                 scoring=mirex_key_scorer)  # fmt: skip
+    np.testing.assert_array_equal(scores, [1.0, 1.0])
 
 
 @pytest.mark.parametrize(

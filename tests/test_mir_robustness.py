@@ -56,6 +56,31 @@ def test_key_of_music_does_not_warn(chroma):
         assert KeyEstimator(chroma=chroma).predict([a_minor()])[0] == "A minor"
 
 
+@pytest.mark.parametrize(
+    "estimator",
+    [ChordEstimator(), ChordEstimator(chroma="cens"), KeyEstimator(chroma="cqt"),
+     KeyEstimator(chroma="cens"), KeyEstimator()],  # fmt: skip
+    ids=["chords-cqt", "chords-cens", "key-cqt", "key-cens", "key-nnls"],
+)
+def test_short_clips_do_not_leak_librosa_padding_warnings(estimator):
+    # librosa pads clips shorter than the constant-Q filters (under about 2 s) and warned
+    # "n_fft=1024 is too large for input signal of length=...".
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimator.predict([a_minor(seconds=0.5)])
+
+
+@pytest.mark.parametrize("sr", [8000, 22050])
+def test_key_of_a_clip_shorter_than_one_analysis_window_warns(sr):
+    # The key of a 50 ms clip was arbitrary, without a word (TempoEstimator warned).
+    X = [a_minor(sr, seconds=0.05), a_minor(sr, seconds=0.1)]
+    message = r"1 of 2 clips last less than one analysis window, 93 ms \(indices \[0\]\)"
+    with pytest.warns(UserWarning, match=message):
+        KeyEstimator(sr=sr, chroma="cqt").predict(X)
+    with pytest.warns(UserWarning, match=message):
+        KeyEstimator(sr=sr, chroma="cqt").fit(X, ["A minor", "A minor"])
+
+
 def test_a_clip_of_dc_alone_is_silence():
     # librosa warned "Trying to estimate tuning from empty frequency set" on it, and the
     # steps at its ends were heard as chords.

@@ -19,6 +19,7 @@ it take the bass's share of the spectrum out of the chroma.
 """
 
 import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 
 import librosa
@@ -86,7 +87,8 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     if kind == "stft":
         return librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
     if kind == "cens":
-        return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
+        with _padding_short_clips():
+            return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
     # fmin is snapped to the C below it, so that row 0 of the folded chroma is C.
     midi = int(np.round(librosa.hz_to_midi(fmin)))
     c_midi = midi - midi % 12
@@ -94,16 +96,30 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
         notes = _nnls_notes(y, sr=sr, lowest=c_midi, n_octaves=n_octaves, harmonic=harmonic,
                             tuning=tuning, hop_length=hop_length)  # fmt: skip
         return _fold(notes, compression)
-    C = np.abs(
-        librosa.cqt(
-            y, sr=sr, hop_length=hop_length, fmin=librosa.midi_to_hz(c_midi),
-            n_bins=12 * _BINS_PER_SEMITONE * n_octaves,
-            bins_per_octave=12 * _BINS_PER_SEMITONE, tuning=tuning,
-        )
-    )  # fmt: skip
+    with _padding_short_clips():
+        C = np.abs(
+            librosa.cqt(
+                y, sr=sr, hop_length=hop_length, fmin=librosa.midi_to_hz(c_midi),
+                n_bins=12 * _BINS_PER_SEMITONE * n_octaves,
+                bins_per_octave=12 * _BINS_PER_SEMITONE, tuning=tuning,
+            )
+        )  # fmt: skip
     if harmonic:
         C = librosa.decompose.hpss(C)[0]
     return _fold(C[::_BINS_PER_SEMITONE], compression)  # the bin at each semitone's centre
+
+
+@contextmanager
+def _padding_short_clips():
+    """Silence librosa's notice that it zero-pads a clip shorter than the constant-Q filters.
+
+    Below about two seconds, the filters of the lowest octaves outlast the (downsampled)
+    clip; librosa pads it, which is what the chroma of a short clip needs, and warns
+    "n_fft=... is too large for input signal of length=...", which tells the user nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+        yield
 
 
 def _estimate_tuning(y, sr):
@@ -162,9 +178,7 @@ def _nnls_notes(y, *, sr, lowest, n_octaves, harmonic, tuning, hop_length):
     # Partials above what the sample rate can hold are left out, not the analysed notes.
     top = max(min(top, int(librosa.hz_to_midi(0.45 * sr))), lowest + 12 * n_octaves)
     sub_hop = max(1, hop_length // _AVERAGED)
-    with warnings.catch_warnings():
-        # clips shorter than the filters of the lowest octave: librosa pads them, and says so
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+    with _padding_short_clips():
         C = np.abs(
             librosa.cqt(
                 y, sr=sr, hop_length=sub_hop, fmin=librosa.midi_to_hz(bottom),
