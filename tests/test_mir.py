@@ -237,6 +237,16 @@ def test_tempo_range_is_respected():
     assert abs(estimate - 120.0) <= 0.04 * 120
 
 
+def test_a_range_narrower_than_the_tempo_grid_pins_the_tempo():
+    # No tempo of the grid (0.58 % steps) lay in [100, 100.2]: an argmax of nothing crashed.
+    y = clicks(100.0, seconds=6.0)
+    est = TempoEstimator(min_bpm=100.0, max_bpm=100.2)
+    (estimate,) = est.predict([y])
+    assert 100.0 <= estimate <= 100.2
+    (beats,) = est.predict_beats([y])
+    assert mir_eval.beat.f_measure(np.arange(0.1, 5.9, 0.6), beats) >= 0.9
+
+
 def test_predict_beats_follows_the_clicks():
     y = clicks(100.0)
     (beats,) = TempoEstimator().predict_beats([y])

@@ -102,7 +102,7 @@ class Periodicity:
     Attributes
     ----------
     bpm : ndarray of shape (n_tempi,)
-        Log-spaced tempo grid.
+        Log-spaced tempo grid (:func:`tempo_grid`).
     salience : ndarray of shape (n_tempi,)
         Comb over the autocorrelation (the beat period and its multiples, which favours
         the beat over its subdivisions) times a weak power of the Fourier tempogram (which
@@ -197,7 +197,11 @@ def periodicity(envelopes, *, frame_rate, bpm):
 
 
 def tempo_grid(min_bpm, max_bpm):
-    """Log-spaced tempi from half ``min_bpm`` to twice ``max_bpm`` (octaves need room)."""
+    """Log-spaced tempi from half ``min_bpm`` to twice ``max_bpm`` (octaves need room).
+
+    ``min_bpm`` and ``max_bpm`` themselves are on the grid, so that a range narrower than
+    a step (a known tempo pinned to track its beats) still holds tempi to choose from.
+    """
     low, high = min_bpm / 2, max_bpm * 2
     n = int(np.ceil(np.log2(high / low) * _STEPS_PER_OCTAVE)) + 1
-    return np.geomspace(low, high, n)
+    return np.union1d(np.geomspace(low, high, n), [min_bpm, max_bpm])
