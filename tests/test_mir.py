@@ -374,6 +374,38 @@ def test_beat_synchronous_chords_change_on_beats():
     assert chord_score([reference], [(intervals, labels)]) >= 0.7
 
 
+@pytest.mark.parametrize("beat_sync", [False, True])
+@pytest.mark.parametrize("hop_length", [None, 512, 2048])
+@pytest.mark.parametrize("method", ["hmm", "template"])
+def test_chord_segments_are_valid_mir_eval_intervals(method, hop_length, beat_sync):
+    # A clip whose length is a multiple of the hop has a last frame that starts at its end,
+    # and one shorter than the analysis padding has several: they made segments [d, d].
+    est = ChordEstimator(method=method, hop_length=hop_length, beat_sync=beat_sync,
+                         harmonic=False)  # fmt: skip
+    hop = est._hop()
+    rng = np.random.default_rng(0)
+    clips = [rng.standard_normal(n).astype(np.float32)
+             for n in (18 * hop, 18 * hop + 1, 18 * hop - 1, 1000)]  # fmt: skip
+    clips.append(clicks(120.0, seconds=40 * hop / SR)[: 40 * hop])
+    for y, (intervals, labels) in zip(clips, est.predict(clips)):
+        mir_eval.util.validate_intervals(intervals)
+        assert intervals[0, 0] == 0.0 and intervals[-1, 1] == len(y) / SR
+        np.testing.assert_array_equal(intervals[1:, 0], intervals[:-1, 1])
+        mir_eval.chord.evaluate(intervals, labels, intervals, labels)
+
+
+def test_beat_sync_without_beats_decodes_the_frames():
+    # Silence and a sustained chord have no onsets, so no beat: predict raised IndexError.
+    t = np.arange(4 * SR) / SR
+    sustained = 0.1 * sum(np.sin(2 * np.pi * f * t) for f in (261.63, 329.63, 392.0))
+    silence = np.zeros(4 * SR, dtype=np.float32)
+    est = ChordEstimator(beat_sync=True)
+    for y, label in [(silence, "N"), (sustained.astype(np.float32), "C:maj")]:
+        (intervals, labels), = est.predict([y])
+        assert labels == [label]
+        np.testing.assert_allclose(intervals, [[0.0, 4.0]])
+
+
 def test_chord_predictions_are_per_clip_and_picklable():
     # check_estimator cannot compare (intervals, labels) pairs: these are its checks.
     a, _ = chord_sequence(SPEC[:3])

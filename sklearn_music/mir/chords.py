@@ -35,12 +35,18 @@ def _chord_templates():
 
 
 def _segments(states, boundaries):
-    """Merge runs of equal states into (intervals, labels); boundaries has n_states + 1 times."""
-    change = np.flatnonzero(np.diff(states)) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [len(states)]])
-    intervals = np.column_stack([boundaries[starts], boundaries[ends]])
-    return intervals, [CHORD_LABELS[s] for s in states[starts]]
+    """Merge runs of equal states into (intervals, labels); boundaries has n_states + 1 times.
+
+    States that last no time are dropped first: the boundaries are clipped to the clip's
+    end, so a frame that starts there (the last one when the clip's length is a multiple
+    of the hop, or several of a clip zero-padded for analysis) would make a segment
+    ``[duration, duration]``, which mir_eval rejects.
+    """
+    lasting = np.diff(boundaries) > 0
+    states, starts, ends = states[lasting], boundaries[:-1][lasting], boundaries[1:][lasting]
+    first = np.flatnonzero(np.diff(states, prepend=-1))  # the first state of each run
+    last = np.append(first[1:] - 1, len(states) - 1)
+    return np.column_stack([starts[first], ends[last]]), [CHORD_LABELS[s] for s in states[first]]
 
 
 class ChordEstimator(BaseEstimator):
@@ -62,7 +68,8 @@ class ChordEstimator(BaseEstimator):
     method : {"hmm", "template"}, default="hmm"
         Viterbi-smoothed HMM, or the best template of each frame.
     beat_sync : bool, default=False
-        One chord per beat (beats tracked from the onset envelope).
+        One chord per beat (beats tracked from the onset envelope). A clip without a
+        tracked beat (silence, a sustained chord without onsets) is decoded frame by frame.
     self_transition : float, default=0.9
         HMM probability that a frame (or beat) keeps the chord of the previous one.
     hop_length : int or None, default=None
@@ -198,8 +205,8 @@ class ChordEstimator(BaseEstimator):
             librosa.frames_to_time(np.arange(n_frames + 1), sr=self.sr, hop_length=self._hop()),
             duration,
         )
-        if self.beat_sync and n_frames > 2:
-            cuts = self._beat_frames(y, n_frames)
+        cuts = self._beat_frames(y, n_frames) if self.beat_sync and n_frames > 2 else []
+        if len(cuts):  # without beats (silence, no onsets) the frames are decoded
             similarity = librosa.util.sync(similarity, cuts, aggregate=np.mean)
             boundaries = np.concatenate([[0.0], boundaries[cuts], [duration]])
         boundaries[-1] = duration
