@@ -215,11 +215,12 @@ def test_chord_score_rejects_ill_formed_intervals(intervals, message, side):
     # mir_eval raises on overlapping references; chord_score used to score them silently.
     good = (np.array([[0.0, 1.0], [1.0, 3.0]]), ["C:maj", "A:min"])
     bad = (np.array(intervals), ["C:maj", "A:min"])
-    y_true, y_pred = ([good, bad], [good, good]) if side == "y_true" else ([good, good], [good, bad])
+    pair = {"y_true": [good, good], "y_pred": [good, good]}
+    pair[side][1] = bad
     with pytest.raises(ValueError, match=rf"{side}\[1\]: "):
-        chord_score(y_true, y_pred)
+        chord_score(**pair)
     with pytest.raises(ValueError, match=message):
-        chord_score(y_true, y_pred)
+        chord_score(**pair)
 
 
 def test_chord_score_accepts_gaps_between_chords():
