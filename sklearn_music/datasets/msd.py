@@ -238,7 +238,7 @@ def load_msd_lastfm(
     elif folders:
         track_ids, tags, track_splits = _read_tags_json(folders, tag_threshold)
     else:
-        missing = "lastfm_tags.db is missing" if splits is None else f"no folder of split={split!r}"
+        missing = f"no folder of split={split!r}" if splits else "lastfm_tags.db is missing"
         raise FileNotFoundError(
             f"{root} does not hold the {_DATASET} layout: {missing}. Expected {_LAYOUT}"
         )
