@@ -25,7 +25,8 @@ class ClassificationSummary:
     precision, recall, f1 : float
         Macro averages over the classes (each class counts the same, whatever its size).
     per_class : pandas.DataFrame
-        precision, recall, f1 and support (number of true clips) for each class.
+        precision, recall, f1 and support (number of true clips) for each class,
+        indexed by the labels themselves (``per_class.loc[1]`` for integer labels).
     confusion : ndarray of shape (n_classes, n_classes)
         Counts: row = true class, column = predicted class.
     labels : ndarray
@@ -41,7 +42,8 @@ class ClassificationSummary:
     labels: np.ndarray
 
     def to_dict(self):
-        """The summary as plain Python types, ready for ``json.dumps``."""
+        """The summary as plain Python types, ready for ``json.dumps``; labels become
+        strings."""
         return {
             "accuracy": self.accuracy,
             "precision_macro": self.precision,
@@ -105,7 +107,7 @@ def summarize_classification(y_true, y_pred, *, labels=None):
     )
     per_class = pd.DataFrame(
         {"precision": p, "recall": r, "f1": f, "support": support},
-        index=pd.Index([str(label) for label in labels], name="class"),
+        index=pd.Index(labels, name="class"),
     )
     return ClassificationSummary(
         accuracy=float(accuracy_score(y_true, y_pred)),

@@ -63,3 +63,13 @@ def test_chords_are_drawn_as_labelled_segments_coloured_by_root():
     assert [t.get_text() for t in ax.texts] == ["C:maj", "C:min", "N"]
     assert len(ax.collections[0].get_segments()) == 3  # the beats
     assert ax.get_xlim() == (0.0, 12.2)
+
+
+def test_per_class_is_indexed_by_the_labels_themselves():
+    s = summarize_classification([0, 1, 1, 2], [0, 1, 2, 2])
+    assert s.per_class.loc[1, "recall"] == 0.5
+    assert list(s.per_class.index) == list(s.labels) == [0, 1, 2]
+    d = s.to_dict()
+    assert list(d["per_class"]) == d["labels"] == ["0", "1", "2"]
+    assert d["per_class"]["1"]["support"] == 2.0
+    assert str(s).splitlines()[1].split()[0] == "class"
