@@ -65,6 +65,8 @@ def _list(kind, chunks):
 def _gens(zone):
     out = b""
     for gen, amount in zone:
+        if gen == "mod":
+            continue
         if gen in _RANGES:
             out += struct.pack("<HBB", gen, *amount)
         elif gen in (INSTRUMENT, SAMPLE_ID, SAMPLE_MODES):
@@ -75,19 +77,25 @@ def _gens(zone):
 
 
 def _zone_tables(items, name_size=20, bag_format="<H"):
-    """Header, bag and generator chunks of presets or instruments: items of (header, zones)."""
-    heads, bags, gens = b"", b"", b""
-    n_bags = n_gens = 0
+    """Header, bag, modulator and generator chunks of presets or instruments: items of
+    (header, zones); a zone's ("mod", (source, destination, amount, amount source,
+    transform)) items are its modulators."""
+    heads, bags, mods, gens = b"", b"", b"", b""
+    n_bags = n_gens = n_mods = 0
     for header, zones in items:
         heads += header(n_bags)
         for zone in zones:
-            bags += struct.pack("<HH", n_gens, 0)
+            bags += struct.pack("<HH", n_gens, n_mods)
             gens += _gens(zone)
+            zone_mods = [mod for gen, mod in zone if gen == "mod"]
+            mods += b"".join(struct.pack("<HHhHH", *mod) for mod in zone_mods)
             n_bags += 1
-            n_gens += len(zone)
-    bags += struct.pack("<HH", n_gens, 0)
+            n_gens += len(zone) - len(zone_mods)
+            n_mods += len(zone_mods)
+    bags += struct.pack("<HH", n_gens, n_mods)
+    mods += b"\0" * 10
     gens += struct.pack("<HH", 0, 0)
-    return heads, n_bags, bags, gens
+    return heads, n_bags, bags, mods, gens
 
 
 def write_sf2(path, samples, instruments, presets):
@@ -105,10 +113,10 @@ def write_sf2(path, samples, instruments, presets):
         shdr += struct.pack("<20sIIIIIBbHH", b"s", start, start + len(frames),
                             start + loop_start, start + loop_end, rate, key, correction, 0, 1)
     shdr += struct.pack("<20sIIIIIBbHH", b"EOS", 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    inst, n_bags, ibag, igen = _zone_tables(
+    inst, n_bags, ibag, imod, igen = _zone_tables(
         [(lambda bag: struct.pack("<20sH", b"i", bag), zones) for zones in instruments])
     inst += struct.pack("<20sH", b"EOI", n_bags)
-    phdr, n_bags, pbag, pgen = _zone_tables(
+    phdr, n_bags, pbag, pmod, pgen = _zone_tables(
         [(lambda bag, b=bank, p=program: struct.pack("<20sHHHIII", b"p", p, b, bag, 0, 0, 0),
           zones) for bank, program, zones in presets])
     phdr += struct.pack("<20sHHHIII", b"EOP", 0, 0, n_bags, 0, 0, 0)
@@ -116,9 +124,9 @@ def write_sf2(path, samples, instruments, presets):
         _list(b"INFO", [_chunk(b"ifil", struct.pack("<HH", 2, 1))]),
         _list(b"sdta", [_chunk(b"smpl", smpl)]),
         _list(b"pdta", [_chunk(b"phdr", phdr), _chunk(b"pbag", pbag),
-                        _chunk(b"pmod", b"\0" * 10), _chunk(b"pgen", pgen),
+                        _chunk(b"pmod", pmod), _chunk(b"pgen", pgen),
                         _chunk(b"inst", inst), _chunk(b"ibag", ibag),
-                        _chunk(b"imod", b"\0" * 10), _chunk(b"igen", igen),
+                        _chunk(b"imod", imod), _chunk(b"igen", igen),
                         _chunk(b"shdr", shdr)]),
     ])
     with open(path, "wb") as f:
@@ -269,6 +277,54 @@ def test_attenuation_velocity_and_pan(tmp_path):
     assert abs(level(57, 64) / level(57, 127) - (64 / 127) ** 2) < 0.01
     # hard left: the mono mix is the mean of left (1) and right (0) gains
     assert abs(level(57, pan=0) / level(57) - 0.5 / np.cos(np.pi / 4)) < 0.01
+
+
+KEY_TO_ATTENUATION = (0x0003, ATTENUATION, 480, 0, 0)  # linear: 480 * key / 128 cB
+VELOCITY_TO_CUTOFF = (0x0102, FILTER_FC, -2400, 0, 0)  # the default modulator
+
+
+def test_modulators_stored_in_the_file(tmp_path):
+    # Key number to attenuation: at key 69, 480 * 69 / 128 cB, 10.35 dB after the 0.4
+    # factor. A global zone's modulator is replaced by the zone's identical one; a
+    # preset's adds to the instrument's.
+    plain = _sine_bank(tmp_path, [LOOPED], name="plain.sf2")
+    zone = _sine_bank(tmp_path, [[("mod", KEY_TO_ATTENUATION)] + LOOPED], name="zone.sf2")
+    replaced = _sine_bank(tmp_path, [[("mod", KEY_TO_ATTENUATION[:2] + (9999, 0, 0))],
+                                     [("mod", KEY_TO_ATTENUATION)] + LOOPED], name="global.sf2")
+    both = _sine_bank(tmp_path, [[("mod", KEY_TO_ATTENUATION)] + LOOPED], name="both.sf2",
+                      presets=[(0, 0, [[("mod", KEY_TO_ATTENUATION), (INSTRUMENT, 0)]])])
+
+    def db(path):
+        return 20 * np.log10(_amplitude(_render(path, _note(69)), 0.5)
+                             / _amplitude(_render(plain, _note(69)), 0.5))
+
+    assert db(zone) == pytest.approx(-10.35, abs=0.1)
+    assert db(replaced) == pytest.approx(-10.35, abs=0.1)
+    assert db(both) == pytest.approx(-20.7, abs=0.1)
+
+
+def test_instrument_modulator_replaces_the_default_velocity_to_cutoff(tmp_path):
+    # A 440 Hz sine through a low-pass at 7000 cents (467 Hz): at velocity 64 the default
+    # modulator lowers the cut-off by 1181 cents, to 236 Hz; an instrument that switches
+    # it off (amount 0) keeps 467 Hz, a preset's copy of the default still adds.
+    closed = [(FILTER_FC, 7000)] + LOOPED
+    off = [("mod", VELOCITY_TO_CUTOFF[:2] + (0, 0, 0))] + closed
+    default = _sine_bank(tmp_path, [closed], name="default.sf2")
+    switched_off = _sine_bank(tmp_path, [off], name="off.sf2")
+    preset_adds = _sine_bank(tmp_path, [off], name="preset.sf2",
+                             presets=[(0, 0, [[("mod", VELOCITY_TO_CUTOFF), (INSTRUMENT, 0)]])])
+    # SoundFont 2.01's form of the default (a velocity switch as amount source), as most
+    # General MIDI banks write it to switch the default off, replaces it too
+    off_201 = _sine_bank(tmp_path, [[("mod", VELOCITY_TO_CUTOFF[:2] + (0, 0x0D02, 0))] + closed],
+                         name="off201.sf2")
+
+    def level(path, velocity=64):
+        return _amplitude(_render(path, _note(69, velocity)), 0.5)
+
+    assert level(default) < 0.5 * level(switched_off)
+    assert level(preset_adds) == pytest.approx(level(default), rel=1e-3)
+    assert level(switched_off, 127) == pytest.approx(level(default, 127), rel=1e-3)
+    assert level(off_201) == pytest.approx(level(switched_off), rel=1e-3)
 
 
 def test_stereo_pair_is_mixed_to_mono(tmp_path):

@@ -19,15 +19,21 @@ SoundFont 2.01 specification for what decides the sound of a held note:
   (``initialFilterFc``, ``initialFilterQ``, updated every 64 samples when the modulation
   envelope moves it), pan (mixed to mono), exclusive classes (an open hi-hat cut by the
   closed one);
-- the default modulators of note-on velocity: to attenuation (gain ``(velocity / 127)**2``,
-  the DLS concave curve, whose levels match midirenderer's) and to filter cutoff (-2400
-  cents at velocity 0, linear, as in SoundFont 2.01; midirenderer leaves it out, so soft
-  notes are darker here); channel volume (CC 7) and expression (CC 11) the same way as
-  velocity, and pan (CC 10), read when a note starts.
+- modulators: the default ones of note-on velocity, to attenuation (gain
+  ``(velocity / 127)**2``, the DLS concave curve, whose levels match midirenderer's) and to
+  filter cutoff (-2400 cents at velocity 0, linear), and those stored in the file
+  (``imod``, ``pmod``) whose sources are note-on velocity, key number or none, with their
+  curves, polarities and directions. An instrument's modulator replaces the default or
+  global one of the same sources, destination and transform, and a preset's adds to the
+  instrument's: most zones of the General MIDI banks tried (TimGM6mb, FluidR3, csound's,
+  MuseScore's) switch the velocity-to-cutoff default off, and MuseScore's pianos open
+  their filter with the velocity and the modulation envelope. Channel volume (CC 7) and
+  expression (CC 11) scale the gain the same way as velocity, and pan (CC 10) is read
+  when a note starts.
 
 Left out: the two LFOs (vibrato and tremolo), reverb and chorus (the generators' one-shot
-notes are dry anyway), modulators stored in the file (``pmod``, ``imod``), pitch bend, the
-sustain pedal and controller changes during a note.
+notes are dry anyway), modulators from MIDI controllers, pressure or the pitch wheel, and
+linked modulators; pitch bend, the sustain pedal and controller changes during a note.
 
 Rendering is vectorised per voice: a phase array (wrapped into the loop), linear
 interpolation, the envelope as an array, the filter with ``scipy.signal.lfilter``. Each
@@ -82,7 +88,17 @@ _SHDR = np.dtype([("name", "S20"), ("start", "<u4"), ("end", "<u4"), ("startloop
                   ("endloop", "<u4"), ("rate", "<u4"), ("pitch", "u1"), ("correction", "i1"),
                   ("link", "<u2"), ("type", "<u2")])
 _ROM, _VORBIS = 0x8000, 0x10
-_MOD_SIZE = 10
+_MOD = np.dtype([("src", "<u2"), ("dest", "<u2"), ("amount", "<i2"), ("amount_src", "<u2"),
+                 ("transform", "<u2")])
+# The default modulators of note-on velocity (SoundFont 2.04, section 8.4), by their
+# identity (source, destination, amount source, transform), with their amounts. The one
+# to attenuation follows the DLS concave curve in ``_apply_modulators``. The one to the
+# filter cutoff had a velocity switch as amount source in SoundFont 2.01, and banks made
+# for either version switch it off (amount 0) in that version's form: both replace it.
+_VELOCITY_TO_ATTENUATION = (0x0502, ATTENUATION, 0, 0)
+_VELOCITY_TO_CUTOFF, _VELOCITY_TO_CUTOFF_201 = (0x0102, FILTER_FC, 0, 0), \
+    (0x0102, FILTER_FC, 0x0D02, 0)
+_DEFAULT_MODULATORS = {_VELOCITY_TO_ATTENUATION: 960, _VELOCITY_TO_CUTOFF: -2400}
 
 _BLOCK = 64  # samples between updates of a time-varying filter
 _SILENCE_DB = 100.0  # an envelope this far down has ended (SF2: 100% = 100 dB)
@@ -210,10 +226,12 @@ class SoundFont:
                 raise reader.error(f"its {cid.decode()!r} chunk is missing or malformed")
             tables[cid] = np.frombuffer(data, dtype)
         for cid in (b"pmod", b"imod"):
-            if cid not in pdta or len(pdta[cid]) % _MOD_SIZE:
+            if cid not in pdta or len(pdta[cid]) % _MOD.itemsize:
                 raise reader.error(f"its {cid.decode()!r} chunk is missing or malformed")
+            tables[cid] = np.frombuffer(pdta[cid], _MOD)
         self._phdr, self._pbag, self._pgen = tables[b"phdr"], tables[b"pbag"], tables[b"pgen"]
         self._inst, self._ibag, self._igen = tables[b"inst"], tables[b"ibag"], tables[b"igen"]
+        self._pmod, self._imod = tables[b"pmod"], tables[b"imod"]
         self._shdr = tables[b"shdr"]
         for head, bag, gen, name in ((self._phdr, self._pbag, self._pgen, "preset"),
                                      (self._inst, self._ibag, self._igen, "instrument")):
@@ -239,15 +257,21 @@ class SoundFont:
 
     # -- zones ---------------------------------------------------------------------------
 
-    def _zones(self, bag, gen, first, last, terminal):
-        """The (global zone, local zones) between bags first and last, as {gen: amount}."""
+    def _zones(self, bag, gen, mod, first, last, terminal):
+        """The (global zone, local zones) between bags first and last, each a pair of
+        ({gen: amount}, {modulator identity: amount})."""
         zones = []
         for b in range(first, last):
             g0, g1 = int(bag["gen"][b]), int(bag["gen"][b + 1])
-            zones.append({int(o): int(a) for o, a in zip(gen["oper"][g0:g1], gen["amount"][g0:g1])
-                          if o < N_GENERATORS})
-        global_zone = zones.pop(0) if zones and terminal not in zones[0] else {}
-        return global_zone, [z for z in zones if terminal in z]
+            m0, m1 = int(bag["mod"][b]), min(int(bag["mod"][b + 1]), len(mod))
+            zones.append((
+                {int(o): int(a) for o, a in zip(gen["oper"][g0:g1], gen["amount"][g0:g1])
+                 if o < N_GENERATORS},
+                {(int(m["src"]), int(m["dest"]), int(m["amount_src"]), int(m["transform"])):
+                 int(m["amount"]) for m in mod[m0:m1]},
+            ))
+        global_zone = zones.pop(0) if zones and terminal not in zones[0][0] else ({}, {})
+        return global_zone, [z for z in zones if terminal in z[0]]
 
     @staticmethod
     def _range(zone, global_zone, gen):
@@ -255,18 +279,23 @@ class SoundFont:
         return amount & 0xFF, amount >> 8
 
     def regions(self, bank, program):
-        """Every (key range, velocity range, sample, generators) of a preset, or [] if absent.
+        """Every (key range, velocity range, sample, generators, modulators) of a preset,
+        or [] if absent.
 
         Generators are the instrument's (its global zone, then the zone) plus the preset's.
+        Modulators, as a list of (identity, amount): the defaults, replaced by the
+        instrument's global ones, replaced by its zone's, then the preset's (global,
+        replaced by the zone's) added.
         """
         if (bank, program) in self._regions:
             return self._regions[bank, program]
         index = self.presets.get((bank, program))
         regions = []
         if index is not None:
-            p_global, p_zones = self._zones(self._pbag, self._pgen, int(self._phdr["bag"][index]),
-                                            int(self._phdr["bag"][index + 1]), INSTRUMENT)
-            for p_zone in p_zones:
+            (p_global, p_global_mods), p_zones = self._zones(
+                self._pbag, self._pgen, self._pmod, int(self._phdr["bag"][index]),
+                int(self._phdr["bag"][index + 1]), INSTRUMENT)
+            for p_zone, p_mods in p_zones:
                 add = np.zeros(N_GENERATORS)
                 for gen, amount in {**p_global, **p_zone}.items():
                     add[gen] = amount
@@ -276,10 +305,10 @@ class SoundFont:
                 inst = p_zone[INSTRUMENT]
                 if inst >= len(self._inst) - 1:
                     continue
-                i_global, i_zones = self._zones(self._ibag, self._igen,
-                                                int(self._inst["bag"][inst]),
-                                                int(self._inst["bag"][inst + 1]), SAMPLE_ID)
-                for i_zone in i_zones:
+                (i_global, i_global_mods), i_zones = self._zones(
+                    self._ibag, self._igen, self._imod, int(self._inst["bag"][inst]),
+                    int(self._inst["bag"][inst + 1]), SAMPLE_ID)
+                for i_zone, i_mods in i_zones:
                     ik, iv = self._range(i_zone, i_global, KEY_RANGE), \
                         self._range(i_zone, i_global, VEL_RANGE)
                     keys = max(pk[0], ik[0]), min(pk[1], ik[1])
@@ -291,13 +320,21 @@ class SoundFont:
                     gens = _DEFAULTS.copy()
                     for gen, amount in {**i_global, **i_zone}.items():
                         gens[gen] = amount
-                    regions.append((keys, vels, sample, gens + add))
+                    instrument_mods = {**i_global_mods, **i_mods}
+                    defaults = dict(_DEFAULT_MODULATORS)
+                    if _VELOCITY_TO_CUTOFF_201 in instrument_mods:  # replaces it too
+                        del defaults[_VELOCITY_TO_CUTOFF]
+                    mods = list({**defaults, **instrument_mods}.items()) + \
+                        list({**p_global_mods, **p_mods}.items())
+                    regions.append((keys, vels, sample, gens + add, mods))
         self._regions[bank, program] = regions
         return regions
 
     def find(self, bank, program, key, velocity):
-        """The (sample, generators) of the regions that play a note."""
-        return [(sample, gens) for (k0, k1), (v0, v1), sample, gens in self.regions(bank, program)
+        """The (sample, generators) of the regions that play a note, the generators
+        modulated by its key and velocity."""
+        return [(sample, _apply_modulators(gens, mods, key, velocity))
+                for (k0, k1), (v0, v1), sample, gens, mods in self.regions(bank, program)
                 if k0 <= key <= k1 and v0 <= velocity <= v1]
 
     # -- samples -------------------------------------------------------------------------
@@ -418,6 +455,45 @@ def load_soundfont(path):
 # -- voices ------------------------------------------------------------------------------
 
 
+def _concave(value):
+    """SoundFont's concave curve of a 0-127 source value: 0 to 1, like a level in dB."""
+    return 1.0 if value >= 127 else min(1.0, -5 / 12 * np.log10((127 - value) / 127))
+
+
+def _source_value(oper, key, velocity):
+    """A modulator source's value at note-on (SoundFont 2.01, section 8.2), or None for
+    the sources left out (MIDI controllers, pressure, the pitch wheel, unknown curves)."""
+    index, curve = oper & 0x7F, oper >> 10
+    if oper & 0x80 or index not in (0, 2, 3) or curve > 3:
+        return None
+    if index == 0:
+        return 1.0  # no controller: the amount as it is
+    value = velocity if index == 2 else key
+    if oper & 0x100:  # from the maximum to the minimum
+        value = 127 - value
+    x = (value / 128, _concave(value), 1 - _concave(127 - value), float(value >= 64))[curve]
+    return 2 * x - 1 if oper & 0x200 else x  # bipolar: -1 to 1
+
+
+def _apply_modulators(gens, mods, key, velocity):
+    """The generators of a note: ``gens`` plus what each modulator adds at its key and
+    velocity (or the zone's fixed ones)."""
+    key = int(gens[KEYNUM]) if gens[KEYNUM] >= 0 else key
+    velocity = int(gens[VELOCITY]) if gens[VELOCITY] > 0 else velocity
+    gens = gens.copy()
+    for identity, amount in mods:
+        if identity == _VELOCITY_TO_ATTENUATION:  # the DLS curve, in render_voice's units
+            gens[ATTENUATION] -= amount / 960 * 40 * np.log10(max(velocity, 1) / 127) / 0.04
+            continue
+        src, dest, amount_src, transform = identity
+        x, scale = _source_value(src, key, velocity), _source_value(amount_src, key, velocity)
+        if x is None or scale is None or dest >= N_GENERATORS or transform not in (0, 2):
+            continue  # linked modulators (dest bit 15) and unknown transforms too
+        value = amount * x * scale
+        gens[dest] += abs(value) if transform == 2 else value
+    return gens
+
+
 def _seconds(timecents):
     return 2.0 ** (min(max(float(timecents), -12000.0), 8000.0) / 1200)
 
@@ -496,12 +572,12 @@ def _lowpass(cutoff, q_db, sr):
     return b / a[0], a / a[0]
 
 
-def _filter(y, gens, velocity, mod_env, sr):
+def _filter(y, gens, mod_env, sr):
     """Apply the voice's low-pass filter; its cutoff moves with the modulation envelope
     (one value a block of 64 samples), in steps."""
     if not len(y):
         return y
-    cents = gens[FILTER_FC] - 2400 * (127 - velocity) / 128
+    cents = gens[FILTER_FC]
     q_db = max(gens[FILTER_Q], 0) / 10
     top = 1200 * np.log2(0.45 * sr / 8.176)  # cents of 0.45 sr: higher means no filter
     depth = gens[MOD_ENV_TO_FC]
@@ -534,8 +610,7 @@ def _pan_gain(pan):
     return (np.cos(angle) + np.sin(angle)) / 2
 
 
-def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, gain=1.0,
-                 release=None):
+def render_voice(soundfont, sample, gens, key, n, release_at, sr, *, gain=1.0, release=None):
     """Render one voice: a sample played through its envelopes and filter.
 
     Parameters
@@ -544,8 +619,9 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
     sample : int
         Index of the sample header.
     gens : ndarray of shape (61,)
-        The region's generators (see :meth:`SoundFont.find`).
-    key, velocity : int
+        The note's generators, modulated by its key and velocity (see
+        :meth:`SoundFont.find`).
+    key : int
         The MIDI note.
     n : int
         Samples available (to the end of the clip).
@@ -564,7 +640,6 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
         The voice; it ends where it falls silent.
     """
     key = int(gens[KEYNUM]) if gens[KEYNUM] >= 0 else key
-    velocity = int(gens[VELOCITY]) if gens[VELOCITY] > 0 else velocity
     root, correction = soundfont.original_pitch(sample)
     if gens[ROOT_KEY] >= 0:
         root = int(gens[ROOT_KEY])
@@ -591,7 +666,7 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
     mode = int(gens[SAMPLE_MODES]) & 3
     looping = mode in (1, 3) and loop_end - loop_start >= scale
 
-    atten_db = 0.04 * gens[ATTENUATION] - 40 * np.log10(max(velocity, 1) / 127)
+    atten_db = 0.04 * gens[ATTENUATION]
     gain = gain * 10 ** (-atten_db / 20) * _pan_gain(gens[PAN])
     envelope, n = _volume_envelope(n, sr, release_at, gens, key, release)
     mod_env = None
@@ -634,7 +709,7 @@ def render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, *, g
     y *= position.astype(np.float32)
     y += left
     y *= envelope[:n]
-    y = _filter(y, gens, velocity, mod_env, sr)
+    y = _filter(y, gens, mod_env, sr)
     y *= np.float32(gain * _MASTER_GAIN)
     return y
 
@@ -772,15 +847,14 @@ def render_events(soundfont, events, n_samples, sr):
                                 (voice[1] is None or voice[1] > at):
                             voice[1], voice[2] = at, _KILL_SECONDS
                 held.setdefault((channel, message.note), []).append(len(voices))
-                gens = gens.copy()
-                gens[PAN] += pan_cents
-                voices.append([at, None, None, (sample, gens, message.note, message.velocity,
-                                                gain), channel, exclusive])
+                gens[PAN] += pan_cents  # find gave this note its own generators
+                voices.append([at, None, None, (sample, gens, message.note, gain), channel,
+                               exclusive])
     out = np.zeros(n_samples, np.float32)
-    for onset, release_at, release, (sample, gens, key, velocity, gain), _, _ in voices:
+    for onset, release_at, release, (sample, gens, key, gain), _, _ in voices:
         n = n_samples - onset
         release_at = n if release_at is None else release_at - onset
-        y = render_voice(soundfont, sample, gens, key, velocity, n, release_at, sr, gain=gain,
+        y = render_voice(soundfont, sample, gens, key, n, release_at, sr, gain=gain,
                          release=release)
         out[onset : onset + len(y)] += y
     return out
