@@ -336,11 +336,13 @@ def tuning_from_peaks(pitch, magnitude, *, resolution=0.01, bins_per_octave=12):
     Returns
     -------
     float
-        Deviation from A440 in fractions of a bin.
+        Deviation from A440 in fractions of a bin; 0 without pitched peaks.
     """
     floor = np.median(magnitude) if magnitude.size else 0.0
-    return librosa.pitch_tuning(pitch[magnitude >= floor], resolution=resolution,
-                                bins_per_octave=bins_per_octave)  # fmt: skip
+    pitch = pitch[magnitude >= floor]
+    if not np.any(pitch > 0):  # no pitched content (silence): librosa's 0, without its warning
+        return 0.0
+    return librosa.pitch_tuning(pitch, resolution=resolution, bins_per_octave=bins_per_octave)
 
 
 def mean_tempogram(onset_envelope, *, win_length):

@@ -38,13 +38,12 @@ def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     :func:`librosa.feature.chroma_stft` does; the CQT chroma is librosa's, with the
     tuning librosa would estimate taken from the clip's context.
 
-    Two of librosa's notices are silenced, as they tell the user nothing: a clip without
-    pitched content (silence) has no peaks to estimate the tuning from, and gets 0; a
-    clip shorter than the lowest constant-Q filters (about 2 s) is zero-padded, which is
-    what its chroma needs.
+    librosa's notice that a clip is shorter than the lowest constant-Q filters (about 2 s)
+    is silenced, as it tells the user nothing: the clip is zero-padded, which is what its
+    chroma needs. (A clip without pitched content gets tuning 0, without librosa's notice
+    about an empty frequency set: see :func:`~sklearn_music.features._spectra.tuning_from_peaks`.)
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Trying to estimate tuning from empty")
         warnings.filterwarnings("ignore", message="n_fft=.* is too large")
         return _unfiltered_chroma(ctx, kind=kind, n_fft=n_fft, hop_length=hop_length,
                                   fmin=fmin, n_octaves=n_octaves, tuning=tuning)  # fmt: skip
