@@ -170,6 +170,10 @@ def test_sounding_is_not_fooled_by_tails(monkeypatch):
     monkeypatch.setattr(soundfont, "_SOUNDING", {})
     notes = [(48, 60, 127), (None, 5, 127), (None, 38, 127), (0, 127, 25), (48, 60, 25)]
     np.testing.assert_array_equal(soundfont.sounding(notes), [True, False, True, False, True])
+    # A quiet note (TimGM6mb's low alto sax) after a louder one answers as it does alone
+    for company in ([], [(0, 60, 100)], [(48, 21, 100)]):
+        monkeypatch.setattr(soundfont, "_SOUNDING", {})
+        assert soundfont.sounding(company + [(65, 21, 100)])[-1], company
 
 
 @pytest.mark.skipif(not os.path.isfile(FLUID), reason="FluidR3_GM.sf2 is not installed")

@@ -337,31 +337,41 @@ def sounding(notes, soundfont=None, engine="midirenderer"):
         for note in new:
             known[note] = _sampler.note_sounds(font, *note)
     elif new:
-        # softest first, so that no probe follows a much louder one
-        new = sorted(new, key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))
-        # Each probe is 0.1 s of the note in a 0.3 s slot. The last 0.1 s of the slot holds
-        # only the tail of its effects (SoundFonts send to the reverb themselves), still
-        # decaying, so it bounds what reaches the next probe; a note sounds when its clip
-        # is well above the tail before it.
-        clips = []
-        for program, pitch, velocity in new:
-            channel = 9 if program is None else 0
-            clip = [] if program is None else [
-                (0.0, mido.Message("program_change", channel=0, program=program))]
-            clips.append(clip + [
-                (0.0, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
-            ])
-        clip_ticks, slot_ticks = 3 * _BLOCK_TICKS, 9 * _BLOCK_TICKS  # 0.1 s, 0.3 s
-        frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), path)
-        size = clip_ticks * rate // TICKS_PER_SECOND
-        tail = 0
-        for k, note in enumerate(new):
-            start = k * slot_ticks * rate // TICKS_PER_SECOND
-            end = start + slot_ticks * rate // TICKS_PER_SECOND
-            peak = int(np.abs(frames[start : start + size].astype(np.int32)).max(initial=0))
-            known[note] = peak > 2 * tail + 1
-            tail = int(np.abs(frames[end - size : end].astype(np.int32)).max(initial=0))
+        new = sorted(new, key=lambda n: (n[2], n[0] is None, n[0] or 0, n[1]))  # softest first
+        heard = dict(zip(new, _probe(new, path)))
+        if len(new) > 1:  # one judged silent may have hidden under the tail before it
+            heard.update((note, _probe([note], path)[0]) for note in new if not heard[note])
+        known.update(heard)
     return np.array([known[n] for n in notes], dtype=bool)
+
+
+def _probe(notes, path):
+    """Whether each note sounds, rendered with midirenderer one after another.
+
+    Each probe is 0.1 s of the note in a 0.3 s slot. The last 0.1 s of the slot holds only
+    the tail of its effects (SoundFonts send to the reverb themselves), still decaying, so
+    it bounds what reaches the next probe; a note sounds when its clip is well above the
+    tail before it.
+    """
+    clips = []
+    for program, pitch, velocity in notes:
+        channel = 9 if program is None else 0
+        clip = [] if program is None else [
+            (0.0, mido.Message("program_change", channel=0, program=program))]
+        clips.append(clip + [
+            (0.0, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
+        ])
+    clip_ticks, slot_ticks = 3 * _BLOCK_TICKS, 9 * _BLOCK_TICKS  # 0.1 s, 0.3 s
+    frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), path)
+    size = clip_ticks * rate // TICKS_PER_SECOND
+    heard, tail = [], 0
+    for k in range(len(notes)):
+        start = k * slot_ticks * rate // TICKS_PER_SECOND
+        end = start + slot_ticks * rate // TICKS_PER_SECOND
+        peak = int(np.abs(frames[start : start + size].astype(np.int32)).max(initial=0))
+        heard.append(peak > 2 * tail + 1)
+        tail = int(np.abs(frames[end - size : end].astype(np.int32)).max(initial=0))
+    return heard
 
 
 def _normalize(y, peak):
