@@ -145,6 +145,15 @@ def test_clips_do_not_hear_each_other():
     assert np.abs(without_gap[1] - alone[0]).max() > 1e-2
 
 
+@pytest.mark.parametrize("engine", ["midirenderer", "sampler"])
+def test_clips_last_duration_times_sr_samples(engine):
+    # not rounded to MIDI's 1/960 s first (0.5003 s at 16 kHz is 8005 samples, not 8000)
+    clip = [(0.0, mido.Message("note_on", note=60, velocity=100))]
+    for duration, sr in ((0.5003, 16000), (1.2345, 11025)):
+        y = render_clips([clip], duration=duration, sr=sr, engine=engine)
+        assert y.shape == (1, round(duration * sr)) and np.abs(y[0, -100:]).max() > 0
+
+
 def test_render_clips_in_chunks_and_processes(monkeypatch, tmp_path):
     # Two-clip chunks: the clips come back in order, the same from one process or two,
     # in memory or written to files.

@@ -16,6 +16,8 @@ import pytest
 
 from sklearn_music.datasets import (
     default_soundfont,
+    make_grooves,
+    make_key_pieces,
     make_mixtures,
     make_notes,
     render_midi,
@@ -325,6 +327,18 @@ def test_instrument_modulator_replaces_the_default_velocity_to_cutoff(tmp_path):
     assert level(preset_adds) == pytest.approx(level(default), rel=1e-3)
     assert level(switched_off, 127) == pytest.approx(level(default, 127), rel=1e-3)
     assert level(off_201) == pytest.approx(level(switched_off), rel=1e-3)
+
+
+def test_generators_refuse_a_soundfont_without_the_parts_they_play(tmp_path):
+    # The sampler plays nothing for a program or drum kit the SoundFont lacks: a piece or
+    # groove would come out with a silent part under its labels.
+    piano_only = _sine_bank(tmp_path, [LOOPED])
+    with pytest.raises(ValueError, match="plays nothing for its drum kit"):
+        make_grooves(2, duration=1.0, sr=8000, soundfont=piano_only, engine="sampler",
+                     random_state=0)
+    with pytest.raises(ValueError, match="plays nothing for GM program"):
+        make_key_pieces(2, duration=1.0, sr=8000, soundfont=piano_only, engine="sampler",
+                        random_state=0)
 
 
 def test_stereo_pair_is_mixed_to_mono(tmp_path):

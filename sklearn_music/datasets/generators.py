@@ -131,9 +131,39 @@ def _draw_sounding(rng, draw, n, fonts, engine):
             return notes
     raise ValueError(
         f"soundfont {fonts[todo[0]]!r} has no sample for notes such as (program, pitch, "
-        f"velocity) = {tuple(notes[todo[0]])} after {_MAX_DRAWS} draws; widen pitches or "
-        "velocities, or use another soundfont"
+        f"velocity) = {tuple(int(v) for v in notes[todo[0]])} after {_MAX_DRAWS} draws; "
+        "widen pitches or velocities, or use another soundfont"
     )
+
+
+def _check_parts_sound(clips, fonts, engine):
+    """Raise when a part of a clip (a MIDI channel) starts on a note its SoundFont plays no
+    sound for: one without a General MIDI program or the drum kit would leave the part
+    silent under a label that says it plays (the sampler engine skips such notes)."""
+    firsts = []  # per clip: the first (program or None for drums, pitch, velocity) per part
+    for clip in clips:
+        program, first = {}, {}
+        for _, message in clip:
+            channel = getattr(message, "channel", 0)
+            if message.type == "program_change":
+                program[channel] = message.program
+            elif message.type == "note_on" and message.velocity > 0 and channel not in first:
+                drum = channel == 9
+                first[channel] = (None if drum else program.get(channel, 0), message.note,
+                                  message.velocity)
+        firsts.append(list(first.values()))
+    for font in dict.fromkeys(fonts):
+        notes = list(dict.fromkeys(n for i in np.flatnonzero(fonts == font) for n in firsts[i]))
+        heard = sounding(notes, font, engine) if notes else []
+        silent = [note for note, ok in zip(notes, heard) if not ok]
+        if silent:
+            program, pitch, velocity = silent[0]
+            what = "its drum kit (bank 128)" if program is None else f"GM program {program}"
+            raise ValueError(
+                f"soundfont {font!r} plays nothing for {what} at pitch {pitch}, velocity "
+                f"{velocity}: it lacks that instrument or its range; use a General MIDI "
+                "SoundFont"
+            )
 
 
 def _check_soundfonts(soundfont, engine, n_clips):
@@ -802,6 +832,7 @@ def make_key_pieces(n_samples=100, *, keys=None, tempo_range=(60.0, 160.0), dura
         events, info = _piece(rng, k, float(rng.uniform(low, high)), duration)
         clips.append(events)
         meta.append(info)
+    _check_parts_sound(clips, fonts, engine)
     paths = None
     if output_dir is not None:
         paths = _file_names(output_dir, [f"{i:05d}_{k.replace(' ', '_')}"
@@ -1011,6 +1042,7 @@ def make_grooves(n_samples=100, *, tempo_range=(60.0, 180.0), styles=None, durat
         events, beat_times = _groove(rng, s, float(t), duration)
         clips.append(events)
         beats.append(beat_times)
+    _check_parts_sound(clips, fonts, engine)
     paths = None
     if output_dir is not None:
         paths = _file_names(output_dir, [f"{i:05d}_{s}_{t:.1f}bpm"

@@ -393,10 +393,10 @@ def _store(waves, n_clips, n_out, sr, peak, paths, out):
     return out
 
 
-def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, sr, peak, paths, out=None):
+def _render_chunk(clips, soundfont_path, slot_ticks, clip_ticks, n_out, sr, peak, paths,
+                  out=None):
     """Render clips through one MIDI file, cutting each clip's slot out of the result."""
     frames, rate = _render_bytes(_midi_file(clips, slot_ticks, clip_ticks), soundfont_path)
-    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
 
     def waves():
         for k in range(len(clips)):
@@ -467,15 +467,15 @@ def render_clips(clips, *, duration, sr, soundfont=None, gap=0.0, peak=None, pat
     (2, 8000)
     """
     path = check_soundfont(soundfont, engine)
-    clip_ticks = int(round(duration * TICKS_PER_SECOND))
-    n_out = int(round(clip_ticks / TICKS_PER_SECOND * sr))
+    n_out = int(round(duration * sr))
+    clip_ticks = int(np.ceil(duration * TICKS_PER_SECOND))  # MIDI time covering the clip
     if engine == "sampler":  # each clip alone: no gap
         render, per_chunk, timing = _render_chunk_sampler, _SAMPLER_CHUNK, (n_out,)
     else:
         slot_ticks = clip_ticks + int(round(gap * TICKS_PER_SECOND))
         slot_ticks = -(-slot_ticks // _BLOCK_TICKS) * _BLOCK_TICKS
         per_chunk = max(1, int(_CHUNK_SECONDS * TICKS_PER_SECOND // slot_ticks))
-        render, timing = _render_chunk, (slot_ticks, clip_ticks)
+        render, timing = _render_chunk, (slot_ticks, clip_ticks, n_out)
     starts = range(0, len(clips), per_chunk)
     out = np.empty((len(clips), n_out), np.float32) if paths is None else None
 
