@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import joblib
@@ -16,8 +17,10 @@ import torch
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FixedTrial, TrialState
 from sklearn.datasets import make_classification
+from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, make_scorer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -156,6 +159,44 @@ def test_space_name_is_stable_and_tells_searches_apart():
     assert space_name(SVC(), space, "f1_macro").startswith("svc-")
 
 
+def _macro_f1(estimator, X, y):
+    return f1_score(y, estimator.predict(X), average="macro")
+
+
+def _copy(function):
+    """The same function as another object, at another address: as another process has it."""
+    return types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+
+
+def test_functions_are_named_by_what_they_are_not_where_they_live():
+    space = default_space(SVC())
+    named = space_name(SVC(), space, _macro_f1)
+    assert space_name(SVC(), space, _copy(_macro_f1)) == named  # a rerun resumes
+    scorers = [make_scorer(f1_score, average=average) for average in ("macro", "macro", "micro")]
+    names = [space_name(SVC(), space, scorer) for scorer in scorers]  # by their repr
+    assert names[0] == names[1] != names[2] and named not in names
+    small = lambda trial: {"svc__C": trial.suggest_float("C", 0.1, 1.0)}  # noqa: E731
+    large = lambda trial: {"svc__C": trial.suggest_float("C", 1.0, 10.0)}  # noqa: E731
+    assert space_name(SVC(), small, "f1_macro") != space_name(SVC(), large, "f1_macro")
+    assert space_name(SVC(), _copy(small), "f1_macro") == space_name(SVC(), small, "f1_macro")
+
+
+def test_choices_that_compare_equal_but_differ_in_type_stay_apart():
+    space = {"rf__max_features": [1, 1.0], "b": [True, 1], "kernel": ["rbf", "linear"]}
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    drawn = {(repr(p["rf__max_features"]), repr(p["b"]))
+             for p in (sample_params(study.ask(), space) for _ in range(20))}
+    assert drawn == {("1", "True"), ("1", "1"), ("1.0", "True"), ("1.0", "1")}
+    params = sample_params(FixedTrial({"rf__max_features": "1.0", "b": "1", "kernel": "rbf"}),
+                           space)
+    assert [type(params[k]) for k in ("rf__max_features", "b")] == [float, int]
+    assert to_distributions({"k": [1, 2.5, None]}) == {"k": CategoricalDistribution([1, 2.5,
+                                                                                     None])}
+    with pytest.raises(ValueError, match="compare equal but differ in type"):
+        to_distributions({"rf__max_features": [1, 1.0]})
+
+
 # ------------------------------------------------------------------------------ search
 def test_search_finds_a_good_model_and_delegates(table):
     X, y = table
@@ -238,11 +279,128 @@ def test_failed_fits_warn_and_do_not_count(table):
                       storage=None, error_score="raise").fit(X, y)
 
 
+def test_failed_trials_are_replaced_until_n_trials_finish(table):
+    X, y = table
+    space = {"logisticregression__C": [-1.0, 1.0, 2.0, 3.0]}  # -1 fails
+    with pytest.warns(FitFailedWarning):
+        search = StudySearchCV(_logistic(), space, cv=2, n_trials=4, storage=None,
+                               sampler=optuna.samplers.RandomSampler(seed=0),
+                               refit=False).fit(X, y)
+    states = [t.state for t in search.study_.trials]
+    assert TrialState.FAIL in states[:4]
+    assert search.n_trials_ == states.count(TrialState.COMPLETE) == 4
+
+
+def test_the_search_stops_after_n_trials_failures_in_a_row(table):
+    X, y = table
+    storage = optuna.storages.InMemoryStorage()
+    with pytest.raises(ValueError, match="no trial of study 'fail' completed"), \
+            pytest.warns(FitFailedWarning):
+        StudySearchCV(_logistic(), {"logisticregression__C": [-1.0]}, cv=2, n_trials=3,
+                      storage=storage, study_name="fail").fit(X, y)
+    trials = optuna.load_study(study_name="fail", storage=storage).trials
+    assert [t.state for t in trials] == [TrialState.FAIL] * 3
+
+    def first_only(trial):  # the first trial fits, the others fail
+        return {"logisticregression__C": 1.0 if trial.number == 0 else -1.0}
+
+    with pytest.warns(UserWarning, match="stopped after 2 failed trials in a row, with 1 of "
+                                         "the 2 finished trials wanted"), \
+            pytest.warns(FitFailedWarning):
+        search = StudySearchCV(_logistic(), first_only, cv=2, n_trials=2, storage=None,
+                               refit=False).fit(X, y)
+    assert [t.state for t in search.study_.trials] == [TrialState.COMPLETE, TrialState.FAIL,
+                                                        TrialState.FAIL]
+
+
+def test_refit_false_says_what_is_missing(table):
+    X, y = table
+    search = StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=1, storage=None,
+                           refit=False).fit(X, y)
+    with pytest.raises(AttributeError) as predict:
+        search.predict(X)
+    assert "'predict' needs refit=True" in str(predict.value.__cause__)  # available_if's
+    for attr in ("classes_", "n_features_in_"):
+        assert not hasattr(search, attr)
+        with pytest.raises(AttributeError, match=f"'{attr}' needs refit=True"):
+            getattr(search, attr)
+    with pytest.raises(AttributeError, match="'score' needs refit=True"):
+        search.score(X, y)
+
+
 def test_misspelt_space_names_stop_the_search(table):
     X, y = table
     with pytest.raises(ValueError, match="Invalid parameter 'CC'"):
         StudySearchCV(_logistic(), {"logisticregression__CC": [1.0]}, cv=2, n_trials=1,
                       storage=None).fit(X, y)
+
+
+def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch):
+    X, y = table
+    monkeypatch.chdir(tmp_path)
+    first = StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=2, random_state=0).fit(X, y)
+    name = first.study_name_
+
+    def refused(estimator, X, y, message, **params):
+        search = StudySearchCV(estimator, C_SPACE, n_trials=3, random_state=0,
+                               **{"cv": 2, **params})
+        with pytest.raises(ValueError, match=f"^study '{name}' holds the trials of another "
+                                             f"search: {message}"):
+            search.fit(X, y)
+        assert len(optuna.load_study(study_name=name, storage=f"sqlite:///{name}.db")
+                   .trials) == 2  # refused before running a trial
+
+    # the same default name: the final step's class, the space and the scoring
+    refused(make_pipeline(PCA(2), LogisticRegression()), X, y,
+            "the estimator's parameters: pca was .absent., now \"PCA\", ")
+    refused(make_pipeline(StandardScaler(), LogisticRegression(tol=0.1)), X, y,
+            "the estimator's parameters: logisticregression__tol was 0.0001, now 0.1\\. Use "
+            "another study name, or delete the study")
+    refused(_logistic(), X + 1.0, y, "the data X differ\\. Use")  # the same folds
+    refused(_logistic(), X[:40], y[:40], "the cross-validation folds \\(cv or the number of "
+                                         "samples\\) differ; the data X differ; the target y "
+                                         "differ\\. Use")
+    refused(_logistic(), X, y, "the cross-validation folds .* differ\\. Use", cv=3)
+    refused(_logistic(), X, y, "the scoring was 'f1_macro', now 'accuracy'\\. Use",
+            scoring="accuracy", study_name=name)
+    # what changes only the speed, and the seed, do not make another search
+    faster = make_pipeline(StandardScaler(), LogisticRegression(n_jobs=1, verbose=0))
+    resumed = StudySearchCV(faster, C_SPACE, cv=2, n_trials=3, random_state=1).fit(X, list(y))
+    assert resumed.study_name_ == name and len(resumed.study_.trials) == 3
+
+
+def test_a_changed_space_is_refused_before_any_trial(table):
+    X, y = table
+    storage = optuna.storages.InMemoryStorage()
+    StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=2, storage=storage, study_name="s",
+                  random_state=0, refit=False).fit(X, y)
+    for space, message in [
+        ({**C_SPACE, "logisticregression__tol": [1e-4, 1e-3]}, "logisticregression__tol added"),
+        ({"logisticregression__C": [0.1, 1.0]}, "logisticregression__C changed"),
+        ({"logisticregression__tol": [1e-4, 1e-3]}, "logisticregression__C removed, "
+                                                   "logisticregression__tol added"),
+    ]:
+        with pytest.raises(ValueError, match=f"the search space: {message}"):
+            StudySearchCV(_logistic(), space, cv=2, n_trials=4, storage=storage,
+                          study_name="s").fit(X, y)
+    assert len(optuna.load_study(study_name="s", storage=storage).trials) == 2
+
+
+def test_a_study_of_another_program_is_used_only_while_nothing_ran_in_it(table):
+    X, y = table
+    storage = optuna.storages.InMemoryStorage()
+    ran = optuna.create_study(storage=storage, study_name="ran", direction="maximize")
+    ran.optimize(lambda trial: trial.suggest_float("logisticregression__C", 0.1, 1.0),
+                 n_trials=1)
+    with pytest.raises(ValueError, match="study 'ran' holds 1 trials but no record of the "
+                                         "search that ran them"):
+        StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=2, storage=storage,
+                      study_name="ran").fit(X, y)
+    queued = optuna.create_study(storage=storage, study_name="queued", direction="maximize")
+    queued.enqueue_trial({"logisticregression__C": 0.5})
+    search = StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=2, storage=storage,
+                           study_name="queued", refit=False).fit(X, y)
+    assert search.study_.trials[0].params == {"logisticregression__C": 0.5}
 
 
 def test_bad_storage_url_is_a_clear_error(table):
@@ -344,7 +502,7 @@ def test_killed_search_resumes_and_keeps_finished_trials(tmp_path):
     assert count_finished(optuna.load_study(study_name=name, storage=storage)) < n_trials
 
     time.sleep(1.5)  # past the grace period: the killed trial's heartbeat is stale
-    out, err = _worker(storage, name, n_trials, 0, "--delay", "0.01",
+    out, err = _worker(storage, name, n_trials, 0, "--delay", "0.1",  # the same search
                        "--grace", "1").communicate(timeout=120)
     assert out.strip() == str(n_trials), err[-2000:]
     trials = optuna.load_study(study_name=name, storage=storage).trials

@@ -15,7 +15,7 @@ from optuna.pruners import BasePruner, MedianPruner
 from optuna.samplers import BaseSampler, TPESampler
 from optuna.storages import BaseStorage
 from optuna.study import MaxTrialsCallback
-from optuna.trial import FixedTrial
+from optuna.trial import FixedTrial, TrialState
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer_names
@@ -26,6 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
+from .fingerprint import check_fingerprint, search_fingerprint
 from .pruning import EpochPruning
 from .spaces import default_space, sample_params, space_name
 from .storage import FINISHED, count_finished, open_study
@@ -51,15 +52,37 @@ def _validates(net):
     return fraction > 0 if fraction is not None else net.train_split is not None
 
 
+def _check_refit(search, attr):
+    if not search.refit:
+        raise AttributeError(f"{attr!r} needs refit=True: with refit=False the search "
+                             "fits no best_estimator_")
+
+
 def _best_has(attr):
     def check(self):
-        if not self.refit:
-            raise AttributeError(f"{attr!r} needs refit=True")
+        _check_refit(self, attr)
         getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator,
                 attr)
         return True
 
     return check
+
+
+class _StopAfterFailures:
+    """Optuna callback: stop the study after ``limit`` failed trials in a row."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.in_a_row = 0
+
+    def __call__(self, study, trial):
+        self.in_a_row = self.in_a_row + 1 if trial.state == TrialState.FAIL else 0
+        if self.stopped:
+            study.stop()
+
+    @property
+    def stopped(self):
+        return self.in_a_row >= self.limit
 
 
 class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
@@ -77,6 +100,13 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     of processes, on any number of machines, can run the same search on one database
     (PostgreSQL, MySQL): they share the trials and each stops when the study has
     ``n_trials``; each may finish one trial past it.
+
+    A study resumes only the search that created it: the study records the search's
+    setup (the estimator's parameters outside the space, the space, the scoring, the
+    folds, and digests of ``X``, ``y`` and ``groups``; see
+    :mod:`sklearn_music.tuning.fingerprint`), and a search with another setup that opens
+    it raises a ValueError naming what differs, before running any trial. Its best
+    score would not be this search's, nor its parameters this space's.
 
     Trials are pruned when the study's pruner finds them worse than the median of the
     others at the same step. For a skorch network (:class:`~sklearn_music.CNNClassifier`,
@@ -113,7 +143,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         are queued to run again.
     study_name : str or None, default=None
         None names the study after the final step's class and a digest of the space and
-        scoring, so running the same search again resumes it.
+        scoring, so running the same search again resumes it. Two searches of the same
+        name on other estimators or data cannot share the study: give them other names.
     sampler : optuna.samplers.BaseSampler or None, default=None
         None is a ``TPESampler`` seeded from ``random_state`` and the number of trials
         already in the study (a resumed search does not redraw the killed run's
@@ -123,8 +154,9 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         networks; ``optuna.pruners.NopPruner()`` never prunes.
     error_score : "raise" or float, default=np.nan
         Score of a fold whose fit fails, with a ``FitFailedWarning``; a trial with a NaN
-        score is recorded as failed and does not count towards ``n_trials``. "raise"
-        stops the search with the error.
+        score is recorded as failed and does not count towards ``n_trials`` (the search
+        stops after ``n_trials`` failed trials in a row). "raise" stops the search with
+        the error.
     refit : bool, default=True
         Fit the best parameters on all the data, as ``best_estimator_``.
     random_state : int, RandomState instance or None, default=None
@@ -225,11 +257,12 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         return space
 
-    def _open(self):
+    def _open(self, fingerprint):
         net = _find_net(self.estimator)
         pruner = self.pruner or MedianPruner(n_startup_trials=5,
                                              n_warmup_steps=3 if net else 0)
         study = open_study(self.storage, self.study_name_, pruner=pruner)
+        check_fingerprint(study, fingerprint)
         if self.sampler is not None:
             study.sampler = self.sampler
         else:
@@ -241,6 +274,13 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, groups=None):
         """Run the study until it holds ``n_trials`` finished trials, then refit.
+
+        Failed trials do not count: trials are run until ``n_trials`` have finished,
+        unless ``timeout`` passes, the sampler has nothing left to try, or ``n_trials``
+        trials in a row fail (a ``UserWarning``; a ValueError when none completed).
+        The study must be this search's: a stored study that another search ran (other
+        estimator parameters, space, scoring, folds or data) is a ValueError, raised
+        before any trial runs.
 
         Parameters
         ----------
@@ -261,13 +301,14 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         splits = list(cv.split(X, y, groups))
         self.n_splits_ = len(splits)
         self.study_name_ = self.study_name or space_name(self.estimator, space, self.scoring)
-        study = self._open()
-        remaining = self.n_trials - count_finished(study)
-        if remaining > 0:
+        study = self._open(search_fingerprint(self.estimator, space, self.scoring, splits,
+                                              X, y, groups))
+        failures = _StopAfterFailures(self.n_trials)
+        if count_finished(study) < self.n_trials:
             study.optimize(
                 lambda trial: self._evaluate(trial, space, X, y, splits),
-                n_trials=remaining, timeout=self.timeout,
-                callbacks=[MaxTrialsCallback(self.n_trials, states=FINISHED)],
+                timeout=self.timeout,
+                callbacks=[MaxTrialsCallback(self.n_trials, states=FINISHED), failures],
             )
         self.study_ = study
         self.n_trials_ = count_finished(study)
@@ -280,6 +321,10 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"no trial of study {self.study_name_!r} completed{reason}"
             ) from None
+        if failures.stopped:
+            warnings.warn(f"study {self.study_name_!r} stopped after {failures.limit} failed "
+                          f"trials in a row, with {self.n_trials_} of the {self.n_trials} "
+                          "finished trials wanted", UserWarning, stacklevel=2)
         self.best_params_ = sample_params(FixedTrial(self.best_trial_.params), space)
         self.best_score_ = self.best_trial_.value
         if self.refit:
@@ -359,12 +404,14 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     @property
     def n_features_in_(self):
         """Features seen by ``best_estimator_`` in fit."""
+        _check_refit(self, "n_features_in_")
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.n_features_in_
 
     @property
     def classes_(self):
         """Class labels of ``best_estimator_``."""
+        _check_refit(self, "classes_")
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.classes_
 
@@ -403,7 +450,13 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         score : float
+
+        Raises
+        ------
+        AttributeError
+            The search was fitted with ``refit=False``.
         """
+        _check_refit(self, "score")
         check_is_fitted(self, "best_estimator_")
         return self.scorer_(self.best_estimator_, X, y)
 

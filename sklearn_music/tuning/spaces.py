@@ -6,8 +6,10 @@ A *space* maps parameter names, as ``Pipeline.set_params`` takes them
 - an Optuna distribution (``FloatDistribution(1e-3, 1e2, log=True)``,
   ``IntDistribution(13, 40)``, ``CategoricalDistribution(["simple", "resnet"])``), or
 - a list of choices, as in ``GridSearchCV``'s grids; the choices may be any values, such as
-  tuples of statistics for :class:`~sklearn_music.Pooling` (Optuna records those by their
-  ``repr``).
+  tuples of statistics for :class:`~sklearn_music.Pooling`. Optuna records the choices of
+  a list by their ``repr`` when it cannot store them (tuples) or cannot tell them apart
+  (choices that compare equal but differ in type, such as ``1`` and ``1.0``, which
+  scikit-learn reads differently in ``max_features``).
 
 A space may also be a function ``space(trial) -> dict of parameters``, for parameters
 that depend on one another.
@@ -19,6 +21,7 @@ FeatureUnions included, from the defaults of each step it knows (:data:`DEFAULT_
 import hashlib
 import json
 from collections.abc import Mapping
+from itertools import combinations
 
 from optuna.distributions import (
     BaseDistribution,
@@ -27,6 +30,8 @@ from optuna.distributions import (
     IntDistribution,
     distribution_to_json,
 )
+
+from ._describe import describe
 
 __all__ = ["DEFAULT_SPACES", "default_space", "sample_params", "to_distributions",
            "space_name"]
@@ -168,8 +173,15 @@ def _check_spec(name, spec):
 
 
 def _labels(choices):
-    """Optuna can store None, bool, int, float and str choices; others go by repr."""
-    if all(isinstance(c, _OPTUNA_CHOICE_TYPES) for c in choices):
+    """How Optuna records a list of choices: the choices themselves when it can store
+    them all (None, bool, int, float, str) and tell them apart, else their reprs.
+
+    Optuna finds a choice by ``==``, so 1, 1.0 and True would all be recorded as the
+    first of them.
+    """
+    if all(isinstance(c, _OPTUNA_CHOICE_TYPES) for c in choices) and not any(
+        a == b and type(a) is not type(b) for a, b in combinations(choices, 2)
+    ):
         return list(choices)
     labels = [repr(c) for c in choices]
     if len(set(labels)) < len(labels):
@@ -229,7 +241,8 @@ def to_distributions(space):
 
     Lists of choices become ``CategoricalDistribution``. ``OptunaSearchCV`` passes the
     drawn values to ``set_params`` as they are, so choices Optuna cannot store (tuples,
-    such as :class:`~sklearn_music.Pooling`'s ``stats``) raise an error: drop them, or use
+    such as :class:`~sklearn_music.Pooling`'s ``stats``) or cannot tell apart (``1`` and
+    ``1.0``, ``True`` and ``1``) raise an error: drop them, or use
     :class:`~sklearn_music.tuning.StudySearchCV`, which takes them.
 
     Parameters
@@ -255,7 +268,8 @@ def to_distributions(space):
             if _labels(spec) != spec:
                 raise ValueError(
                     f"the choices of {name!r} ({spec!r}) are not all None, bool, int, float "
-                    "or str, which OptunaSearchCV needs; drop the entry or use StudySearchCV"
+                    "or str, or some compare equal but differ in type (1 and 1.0), which "
+                    "OptunaSearchCV cannot tell apart; drop the entry or use StudySearchCV"
                 )
             spec = CategoricalDistribution(spec)
         distributions[name] = spec
@@ -266,6 +280,11 @@ def space_name(estimator, space, scoring):
     """A short, stable name for a search: the final step's class and a digest of the
     space and scoring, so rerunning the same search reopens the same study.
 
+    Functions (a callable space or scorer) count by ``module.qualname``, lambdas and
+    nested functions also by their code (:func:`~sklearn_music.tuning._describe.describe`),
+    scikit-learn scorers by their repr. The study itself records the whole setup
+    (estimator, data, folds), so that a search never resumes another's study.
+
     Examples
     --------
     >>> from sklearn.svm import SVC
@@ -274,11 +293,20 @@ def space_name(estimator, space, scoring):
     'svc-'
     """
     final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    if callable(space):
-        described = f"{space.__module__}.{getattr(space, '__qualname__', repr(space))}"
-    else:
-        described = {name: distribution_to_json(spec) if isinstance(spec, BaseDistribution)
-                     else _labels(spec) for name, spec in sorted(space.items())}
-    text = json.dumps([described, str(scoring)], sort_keys=True, default=repr)
+    text = json.dumps([describe_space(space), describe(scoring) if callable(scoring)
+                       else str(scoring)], sort_keys=True)
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     return f"{type(final).__name__.lower()}-{digest}"
+
+
+def describe_space(space):
+    """A JSON-able description of a space: its function's name, or each entry's
+    distribution or recorded choices."""
+    if callable(space):
+        return describe(space)
+    described = {}
+    for name, spec in sorted(space.items()):
+        spec = _check_spec(name, spec)
+        described[name] = (distribution_to_json(spec) if isinstance(spec, BaseDistribution)
+                           else _labels(spec))
+    return described
