@@ -118,6 +118,30 @@ cnn__batch_size = [8]
     assert np.isfinite(result["best_score"])
 
 
+def test_tune_refuses_a_study_whose_config_changed(notes, capsys):
+    study = """
+[pipeline]
+sr = 16000
+duration = 1.0
+features = ["mfcc"]
+[study]
+name = "changed"
+n_trials = 1
+cv = 2
+drop = ["clf__gamma", "features__mfcc__mfcc__n_mfcc", "features__mfcc__pooling__stats"]
+"""
+    code, _, err = _tune(capsys, _config(notes, study + "[space]\nclf__C = [1.0, 10.0]\n"))
+    assert code == 0, err
+    code, out, err = _tune(capsys, _config(notes, study + "[space]\nclf__C = [1.0, 10.0]\n"
+                                                          "clf__gamma = [0.01, 0.1]\n"),
+                           "--n-trials", 2)
+    assert code == 1 and out == ""
+    assert ("study 'changed' holds the trials of another search: the search space: "
+            "clf__gamma added. Use another study name") in err
+    storage = f"sqlite:///{notes.parent / 'changed-tuning' / 'changed.db'}"
+    assert len(optuna.load_study(study_name="changed", storage=storage).trials) == 1
+
+
 @pytest.mark.parametrize("text, message", [
     ("[study]\nn_trials = 1\ndrop = ['clf__nope']\n", "drop names \\['clf__nope'\\]"),
     ("[pipeline]\nwindow = 3\n", "\\[pipeline\\] of kind 'classical': .*window"),

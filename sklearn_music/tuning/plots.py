@@ -37,10 +37,10 @@ def save_study_plots(study, out_dir, *, fmt="png"):
     study as images.
 
     ``optimization_history`` shows each trial's score and the best so far;
-    ``param_importances`` how much each parameter explains the score (fANOVA on the
-    completed trials); ``intermediate_values`` the scores reported per fold or epoch,
-    where pruned trials stop. A plot the study cannot support yet (one trial, nothing
-    reported) is skipped, with the reason.
+    ``param_importances`` how much each parameter explains the score (PED-ANOVA, Optuna's
+    default evaluator, on the completed trials); ``intermediate_values`` the scores
+    reported per fold or epoch, where pruned trials stop. A plot the study cannot
+    support yet (one trial, nothing reported) is skipped, with the reason.
 
     Parameters
     ----------
