@@ -12,7 +12,8 @@ download), then
 
 The studies live in ``optuna-example.db`` (SQLite): stop the script at any point and run it
 again, and it carries on with the trials that are missing; raise ``--trials`` to run more.
-Optuna's plots go to ``optuna-example/``.
+Another ``--notes`` is another data set, which the stored studies refuse: delete
+``optuna-example.db`` first. Optuna's plots go to ``optuna-example/``.
 
     python examples/optuna_study.py [--trials 20] [--cnn] [--cnn-trials 8]
 """
