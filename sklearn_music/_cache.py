@@ -103,8 +103,9 @@ class _MemoryCache:
         self._nbytes = 0
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _limit():
+    @property
+    def limit(self):
+        """Bytes it may hold: ``get_config()["cache_memory"]`` MiB."""
         return int(get_config()["cache_memory"] * 2**20)
 
     def get(self, key):
@@ -117,7 +118,7 @@ class _MemoryCache:
     def put(self, key, value):
         value = np.array(value, copy=True)
         value.flags.writeable = False
-        limit = self._limit()
+        limit = self.limit
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:

@@ -6,6 +6,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -170,6 +171,30 @@ def test_cached_loader_decodes_once_and_tags_clips(files, monkeypatch):
     assert AudioLoader(duration=0.25, cache=True).transform(files).clip_keys != first.clip_keys
     ragged = AudioLoader(cache=True).transform([files[0], _write(files[0] + ".wav", 7, 0.5)])
     assert [w.clip_keys is not None for w in ragged] == [True, True]
+
+
+def test_cached_loader_warns_once_when_the_clips_do_not_fit(files, monkeypatch):
+    monkeypatch.setattr(sm_io, "_warned_budgets", set(), raising=False)
+    loads = []
+    original = sm_io.load_audio
+    monkeypatch.setattr(sm_io, "load_audio", lambda *a, **k: loads.append(1) or original(*a, **k))
+    loader = AudioLoader(cache=True)  # 4 clips of 88 KiB: 0.34 MiB
+    with config_context(cache_memory=0.2):
+        with pytest.warns(UserWarning, match=r"the 4 decoded clips take 0.3 MiB, more than the "
+                                             r"in-process cache holds \(cache_memory=0.2 MiB\), "
+                                             "so the clips that do not fit are decoded again"):
+            loader.transform(files)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loader.transform(files)  # once per budget
+        assert len(loads) == 6  # the two clips that did not fit were decoded again
+    with config_context(cache_memory=0.1), pytest.warns(UserWarning, match="=0.1 MiB"):
+        loader.transform(files[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loader.transform(files)  # within the default budget
+        with config_context(cache_memory=0):  # turned off on purpose
+            loader.transform(files)
 
 
 def test_keys_survive_only_what_keeps_the_samples():
