@@ -263,7 +263,7 @@ def test_failed_fits_warn_and_do_not_count(table):
     X, y = table
     space = {"logisticregression__C": [1.0, -1.0]}  # C must be positive
     sampler = optuna.samplers.GridSampler({"logisticregression__C": [1.0, -1.0]}, seed=0)
-    with pytest.warns(FitFailedWarning, match=r"trial \d, fold 0: fit failed with "
+    with pytest.warns(FitFailedWarning, match=r"trial \d, fold \d: fit failed with "
                                               "InvalidParameterError"):
         search = StudySearchCV(_logistic(), space, cv=2, n_trials=2, storage=None,
                                sampler=sampler, refit=False).fit(X, y)
@@ -271,7 +271,8 @@ def test_failed_fits_warn_and_do_not_count(table):
     assert states == {1.0: TrialState.COMPLETE, -1.0: TrialState.FAIL}
     assert search.n_trials_ == 1
     with pytest.raises(ValueError, match="no trial .* completed; the last fit failed with "
-                                         "InvalidParameterError"):
+                                         "InvalidParameterError"), \
+            pytest.warns(FitFailedWarning):
         StudySearchCV(_logistic(), {"logisticregression__C": [-1.0]}, cv=2, n_trials=1,
                       storage=None).fit(X, y)
     with pytest.raises(ValueError, match="'C' parameter of LogisticRegression"):
@@ -364,7 +365,8 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
     refused(_logistic(), X, y, "the scoring was 'f1_macro', now 'accuracy'\\. Use",
             scoring="accuracy", study_name=name)
     # what changes only the speed, and the seed, do not make another search
-    faster = make_pipeline(StandardScaler(), LogisticRegression(n_jobs=1, verbose=0))
+    faster = make_pipeline(StandardScaler(), LogisticRegression(), memory=str(tmp_path),
+                           verbose=False)
     resumed = StudySearchCV(faster, C_SPACE, cv=2, n_trials=3, random_state=1).fit(X, list(y))
     assert resumed.study_name_ == name and len(resumed.study_.trials) == 3
 

@@ -9,7 +9,8 @@ estimator or estimator parameter, another space, scoring, folds or data is a
 ValueError naming what differs, before any trial runs.
 
 The fingerprint is built from descriptions and digests that are the same in every
-process and on every machine, so that processes sharing a study agree on it.
+process and on every machine (lambdas, described by their bytecode, need the same Python
+version), so that processes sharing a study agree on it.
 """
 
 import json
@@ -121,8 +122,8 @@ def search_fingerprint(estimator, space, scoring, splits, X, y=None, groups=None
 def check_fingerprint(study, fingerprint):
     """Record ``fingerprint`` in a new study, or check it against the recorded one.
 
-    Processes that open a new study at the same time each record their fingerprint, one
-    of them last; each then checks the recorded one, so they all agree or fail.
+    Processes of one search that open a new study at the same moment may each record
+    the fingerprint (the same one); each then compares its own with the recorded one.
 
     Parameters
     ----------
