@@ -11,14 +11,12 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_path
+from ._describe import NO_OUTPUT_EFFECT, by_class
 from ._input import is_path_list, path_list, waveform_problem
 from .exceptions import AudioError
 from .screening import check_on_error, dropped_table, warn_dropped
 
 __all__ = ["extract_to_disk", "load_extracted"]
-
-# Parameters that change how, not what, a transformer computes (nested ones included).
-_NO_OUTPUT_EFFECT = ("n_jobs", "memory", "verbose")
 
 
 def _fingerprint(X, transformer, paths):
@@ -28,23 +26,10 @@ def _fingerprint(X, transformer, paths):
     else:
         clips = joblib.hash(X)
     params = {
-        name: _unfitted(value) for name, value in transformer.get_params().items()
-        if name.split("__")[-1] not in _NO_OUTPUT_EFFECT
+        name: by_class(value) for name, value in transformer.get_params().items()
+        if name.split("__")[-1] not in NO_OUTPUT_EFFECT
     }  # fmt: skip
     return joblib.hash((clips, type(transformer).__qualname__, params))
-
-
-def _unfitted(value):
-    """A parameter's value with nested estimators (steps, transformer_list) by their class.
-
-    Their parameters are among the deep ones already; what fitting stored in them must
-    not count, or a union fitted by the first chunk would never resume.
-    """
-    if hasattr(value, "get_params"):
-        return type(value).__qualname__
-    if isinstance(value, (list, tuple)):
-        return [_unfitted(item) for item in value]
-    return value
 
 
 def _status(path):

@@ -12,6 +12,7 @@ prefixed parameters (``module__width``, ``optimizer__momentum``,
 
 import copy
 import inspect
+import json
 import os
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -37,6 +38,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
+from ._describe import describe
 from ._frames import stack_frames
 from .callbacks import (TrainingCheckpoint, ValidationScore, accuracy_from_logits,
                         roc_auc_from_logits)
@@ -126,20 +128,6 @@ def _without_scheduler(callback):
 # checkpoint resumes with other values of them (n_jobs and device change the rounding of
 # floating-point sums, so bit-identical results need the same ones).
 _RESUMABLE_WITH_OTHER = {"checkpoint_dir", "device", "n_jobs", "verbose", "callbacks"}
-
-
-def _describe(value):
-    """A parameter value as text that is equal for equal settings."""
-    if isinstance(value, type):
-        return f"{value.__module__}.{value.__qualname__}"
-    if isinstance(value, (np.random.RandomState, np.random.Generator)):
-        return type(value).__name__  # its state moves on; a checkpoint keeps the seed
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        return repr(int(value))
-    if isinstance(value, Real):
-        return repr(float(value))
-    text = repr(value)
-    return type(value).__qualname__ if " at 0x" in text else text
 
 
 def _accepts(cls, name):
@@ -445,7 +433,7 @@ class _SpectrogramNet:
                        "y": joblib.hash((y, np.asarray(self.classes_)))}
         for name, value in self.get_params(deep=False).items():
             if name not in _RESUMABLE_WITH_OTHER and not name.startswith("callbacks__"):
-                fingerprint[name] = _describe(value)
+                fingerprint[name] = json.dumps(describe(value))
         return TrainingCheckpoint(folder, fingerprint, seed,
                                   attributes=("band_mean_", "band_scale_", "chunk_frames_"))
 

@@ -217,7 +217,7 @@ def test_checkpoint_of_another_run_is_an_error_and_kept(tmp_path):
         (CNNClassifier("simple", **dict(FAST, max_epochs=6)), X, y, "max_epochs was 5"),
         (CNNClassifier("simple", **dict(FAST, random_state=1)), X, y, "random_state was 0"),
         (CNNClassifier("simple", **dict(FAST, module__width=8)), X, y, "module__width"),
-        (CNNClassifier("resnet", **FAST), X, y, "architecture was 'simple', now 'resnet'"),
+        (CNNClassifier("resnet", **FAST), X, y, 'architecture was "simple", now "resnet"'),
         (CNNClassifier("simple", **FAST), X * 1.5, y, "the training data X differs"),
         (CNNClassifier("simple", **FAST), X, y[::-1], "the training data y differs"),
         (CNNClassifier("simple", **FAST), X, np.where(y == "a", "A", "b"),

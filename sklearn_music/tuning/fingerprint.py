@@ -22,8 +22,7 @@ import numpy as np
 from optuna.trial import TrialState
 
 from .._input import is_path_list, path_list
-from ..extraction import _NO_OUTPUT_EFFECT, _unfitted
-from ._describe import describe
+from .._describe import NO_OUTPUT_EFFECT, by_class, describe
 from .spaces import describe_space
 
 __all__ = ["search_fingerprint", "check_fingerprint"]
@@ -33,7 +32,7 @@ ATTRIBUTE = "sklearn_music_search"
 
 #: Parameters (nested ones included) that change how fast, where or how loudly a model
 #: is fitted, not its scores: a search resumed with other values is the same search.
-IGNORED_PARAMS = (*_NO_OUTPUT_EFFECT, "cache", "device", "checkpoint_dir")
+IGNORED_PARAMS = (*NO_OUTPUT_EFFECT, "cache", "device", "checkpoint_dir")
 
 # The parts of a fingerprint that are digests, in the words of an error message.
 _DIGESTS = {"cv": "the cross-validation folds (cv or the number of samples)",
@@ -100,7 +99,7 @@ def search_fingerprint(estimator, space, scoring, splits, X, y=None, groups=None
     ('sklearn.svm._classes.SVC', '"rbf"', 'f1_macro')
     """
     tuned = set(space) if isinstance(space, Mapping) else set()
-    params = {name: _text(_unfitted(value))
+    params = {name: _text(by_class(value))
               for name, value in estimator.get_params(deep=True).items()
               if name not in tuned and name.split("__")[-1] not in IGNORED_PARAMS}
     described = describe_space(space)

@@ -31,7 +31,7 @@ from optuna.distributions import (
     distribution_to_json,
 )
 
-from ._describe import describe
+from .._describe import describe
 
 __all__ = ["DEFAULT_SPACES", "default_space", "sample_params", "to_distributions",
            "space_name"]
@@ -281,7 +281,7 @@ def space_name(estimator, space, scoring):
     space and scoring, so rerunning the same search reopens the same study.
 
     Functions (a callable space or scorer) count by ``module.qualname``, lambdas and
-    nested functions also by their code (:func:`~sklearn_music.tuning._describe.describe`),
+    nested functions also by their code (:func:`~sklearn_music._describe.describe`),
     scikit-learn scorers by their repr. The study itself records the whole setup
     (estimator, data, folds), so that a search never resumes another's study.
 

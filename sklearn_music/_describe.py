@@ -1,7 +1,8 @@
 """Settings as JSON-able descriptions that are equal in every process for equal settings.
 
-Study names and study fingerprints are built from them, so they must not depend on
-memory addresses, hash seeds or the order of sets.
+Study names and the fingerprints of searches, extractions and training checkpoints are
+built from them, so they must not depend on memory addresses, hash seeds or the order of
+sets.
 """
 
 import functools
@@ -15,9 +16,13 @@ from numbers import Integral, Real
 import joblib
 import numpy as np
 
-__all__ = ["describe"]
+__all__ = ["NO_OUTPUT_EFFECT", "by_class", "describe"]
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+#: Parameters that change how fast or how visibly an estimator runs, or where it keeps
+#: its cache, not what it outputs: fingerprints of settings leave them out.
+NO_OUTPUT_EFFECT = ("n_jobs", "memory", "verbose")
 
 
 def _name(obj):
@@ -38,11 +43,11 @@ def describe(value, _seen=frozenset()):
 
     Examples
     --------
-    >>> from sklearn_music.tuning._describe import describe
+    >>> from sklearn_music._describe import describe
     >>> describe([1, 1.0, True, None, ("mean", "std")])
     [1, 1.0, True, None, ['mean', 'std']]
     >>> describe(describe)
-    'sklearn_music.tuning._describe.describe'
+    'sklearn_music._describe.describe'
     >>> describe(lambda t: 1) != describe(lambda t: 2)
     True
     """
@@ -88,3 +93,18 @@ def _code(code):
     constants = [_code(c) if isinstance(c, types.CodeType) else describe(c)
                  for c in code.co_consts]
     return [code.co_code.hex(), constants, list(code.co_names)]
+
+
+def by_class(value):
+    """A parameter's value with the estimators in it (a Pipeline's steps, a union's
+    transformer_list) replaced by their class.
+
+    Their parameters are among an estimator's deep parameters already; what fitting
+    stored in them must not count, or a union fitted by an interrupted run would look
+    like another union.
+    """
+    if hasattr(value, "get_params"):
+        return type(value).__qualname__
+    if isinstance(value, (list, tuple)):
+        return [by_class(item) for item in value]
+    return value
