@@ -263,7 +263,9 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Parameters
         ----------
         X : array-like of str of shape (n_clips,), or waveforms
-            Audio file paths, or waveforms already loaded.
+            Audio file paths, or waveforms already loaded (integer PCM, as
+            ``scipy.io.wavfile.read`` gives it, is scaled to [-1, 1] as soundfile
+            scales it).
 
         Returns
         -------

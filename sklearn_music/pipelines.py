@@ -90,8 +90,10 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
     memory : str, joblib.Memory or None, default=None
         Cache features per clip (see :func:`make_feature_union`) and keep decoded clips
         in memory (``AudioLoader(cache=True)``): a grid search over the classifier then
-        decodes and analyses each file once, however many candidates and folds it
-        fits. None caches nothing.
+        analyses each clip once, and decodes each file once when the decoded clips fit
+        in ``set_config(cache_memory=...)`` (1024 MiB by default; GTZAN at 30 s and
+        22,050 Hz needs 2,523 MiB), however many candidates and folds it fits. None
+        caches nothing.
 
     Returns
     -------
