@@ -266,7 +266,8 @@ def estimate_tuning(P, *, sr, n_fft, resolution=0.01, bins_per_octave=12):
     librosa's pitch tracker (:func:`librosa.piptrack`) runs over the whole spectrogram and
     then keeps the peaks between 150 and 4000 Hz; the same arithmetic here runs on those
     bins only (:func:`tuning_peaks`), with the same precision at every step, so the same
-    peaks and the same tuning (:func:`tuning_from_peaks`) come out.
+    peaks and the same tuning (:func:`tuning_from_peaks`) come out; without pitched peaks
+    (silence) 0, as librosa's, without its warning.
 
     Parameters
     ----------
