@@ -281,14 +281,15 @@ def test_attenuation_velocity_and_pan(tmp_path):
     assert abs(level(57, pan=0) / level(57) - 0.5 / np.cos(np.pi / 4)) < 0.01
 
 
-KEY_TO_ATTENUATION = (0x0003, ATTENUATION, 480, 0, 0)  # linear: 480 * key / 128 cB
+KEY_TO_ATTENUATION = (0x0003, ATTENUATION, 192, 0, 0)  # linear: 192 * key / 128 cB
 VELOCITY_TO_CUTOFF = (0x0102, FILTER_FC, -2400, 0, 0)  # the default modulator
 
 
 def test_modulators_stored_in_the_file(tmp_path):
-    # Key number to attenuation: at key 69, 480 * 69 / 128 cB, 10.35 dB after the 0.4
-    # factor. A global zone's modulator is replaced by the zone's identical one; a
-    # preset's adds to the instrument's.
+    # Key number to attenuation: at key 69, 192 * 69 / 128 = 103.5 cB, 10.35 dB (in
+    # full: the 0.4 factor corrects the attenuation generators only, as in FluidSynth).
+    # A global zone's modulator is replaced by the zone's identical one; a preset's adds
+    # to the instrument's.
     plain = _sine_bank(tmp_path, [LOOPED], name="plain.sf2")
     zone = _sine_bank(tmp_path, [[("mod", KEY_TO_ATTENUATION)] + LOOPED], name="zone.sf2")
     replaced = _sine_bank(tmp_path, [[("mod", KEY_TO_ATTENUATION[:2] + (9999, 0, 0))],

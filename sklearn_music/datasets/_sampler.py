@@ -92,13 +92,16 @@ _MOD = np.dtype([("src", "<u2"), ("dest", "<u2"), ("amount", "<i2"), ("amount_sr
                  ("transform", "<u2")])
 # The default modulators of note-on velocity (SoundFont 2.04, section 8.4), by their
 # identity (source, destination, amount source, transform), with their amounts. The one
-# to attenuation follows the DLS concave curve in ``_apply_modulators``. The one to the
-# filter cutoff had a velocity switch as amount source in SoundFont 2.01, and banks made
-# for either version switch it off (amount 0) in that version's form: both replace it.
-_VELOCITY_TO_ATTENUATION = (0x0502, ATTENUATION, 0, 0)
+# to attenuation, 960 cB along the concave curve, is the DLS gain (velocity / 127)**2. The
+# one to the filter cutoff had a velocity switch as amount source in SoundFont 2.01, and
+# banks made for either version switch it off (amount 0) in that version's form: both
+# replace it.
 _VELOCITY_TO_CUTOFF, _VELOCITY_TO_CUTOFF_201 = (0x0102, FILTER_FC, 0, 0), \
     (0x0102, FILTER_FC, 0x0D02, 0)
-_DEFAULT_MODULATORS = {_VELOCITY_TO_ATTENUATION: 960, _VELOCITY_TO_CUTOFF: -2400}
+_DEFAULT_MODULATORS = {(0x0502, ATTENUATION, 0, 0): 960, _VELOCITY_TO_CUTOFF: -2400}
+# Attenuation generators count at 0.4 times their centibels, as FluidSynth plays them
+# (EMU's correction); modulators' in full.
+_ATTENUATION_FACTOR = 0.4
 
 _BLOCK = 64  # samples between updates of a time-varying filter
 _SILENCE_DB = 100.0  # an envelope this far down has ended (SF2: 100% = 100 dB)
@@ -481,16 +484,15 @@ def _apply_modulators(gens, mods, key, velocity):
     key = int(gens[KEYNUM]) if gens[KEYNUM] >= 0 else key
     velocity = int(gens[VELOCITY]) if gens[VELOCITY] > 0 else velocity
     gens = gens.copy()
-    for identity, amount in mods:
-        if identity == _VELOCITY_TO_ATTENUATION:  # the DLS curve, in render_voice's units
-            gens[ATTENUATION] -= amount / 960 * 40 * np.log10(max(velocity, 1) / 127) / 0.04
-            continue
-        src, dest, amount_src, transform = identity
+    for (src, dest, amount_src, transform), amount in mods:
         x, scale = _source_value(src, key, velocity), _source_value(amount_src, key, velocity)
         if x is None or scale is None or dest >= N_GENERATORS or transform not in (0, 2):
             continue  # linked modulators (dest bit 15) and unknown transforms too
         value = amount * x * scale
-        gens[dest] += abs(value) if transform == 2 else value
+        value = abs(value) if transform == 2 else value
+        # render_voice reads attenuation at 0.4 times its value (FluidSynth's correction of
+        # the generators SoundFonts store); a modulator's centibels count in full
+        gens[dest] += value / _ATTENUATION_FACTOR if dest == ATTENUATION else value
     return gens
 
 
@@ -666,7 +668,7 @@ def render_voice(soundfont, sample, gens, key, n, release_at, sr, *, gain=1.0, r
     mode = int(gens[SAMPLE_MODES]) & 3
     looping = mode in (1, 3) and loop_end - loop_start >= scale
 
-    atten_db = 0.04 * gens[ATTENUATION]
+    atten_db = 0.1 * _ATTENUATION_FACTOR * gens[ATTENUATION]  # centibels, corrected
     gain = gain * 10 ** (-atten_db / 20) * _pan_gain(gens[PAN])
     envelope, n = _volume_envelope(n, sr, release_at, gens, key, release)
     mod_env = None
