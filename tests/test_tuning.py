@@ -11,6 +11,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import pandas as pd
 import optuna
 import pytest
 import torch
@@ -357,10 +358,10 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
     refused(make_pipeline(StandardScaler(), LogisticRegression(tol=0.1)), X, y,
             "the estimator's parameters: logisticregression__tol was 0.0001, now 0.1\\. Use "
             "another study name, or delete the study")
-    refused(_logistic(), X + 1.0, y, "the data X differ\\. Use")  # the same folds
+    refused(_logistic(), X + 1.0, y, "the data X differs\\. Use")  # the same folds
     refused(_logistic(), X[:40], y[:40], "the cross-validation folds \\(cv or the number of "
-                                         "samples\\) differ; the data X differ; the target y "
-                                         "differ\\. Use")
+                                         "samples\\) differ; the data X differs; the target "
+                                         "y differs\\. Use")
     refused(_logistic(), X, y, "the cross-validation folds .* differ\\. Use", cv=3)
     refused(_logistic(), X, y, "the scoring was 'f1_macro', now 'accuracy'\\. Use",
             scoring="accuracy", study_name=name)
@@ -369,6 +370,11 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
                            verbose=False)
     resumed = StudySearchCV(faster, C_SPACE, cv=2, n_trials=3, random_state=1).fit(X, list(y))
     assert resumed.study_name_ == name and len(resumed.study_.trials) == 3
+    # string labels as a list, an array or a Series (which NumPy holds as objects)
+    labels = np.where(np.asarray(y) == y[0], "rock", "jazz")
+    for n_trials, given in enumerate([list(labels), labels, pd.Series(labels)], start=1):
+        StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=n_trials, random_state=0,
+                      study_name="labels").fit(X, given)
 
 
 def test_a_changed_space_is_refused_before_any_trial(table):

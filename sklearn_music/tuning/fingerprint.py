@@ -35,8 +35,9 @@ ATTRIBUTE = "sklearn_music_search"
 IGNORED_PARAMS = (*NO_OUTPUT_EFFECT, "cache", "device", "checkpoint_dir")
 
 # The parts of a fingerprint that are digests, in the words of an error message.
-_DIGESTS = {"cv": "the cross-validation folds (cv or the number of samples)",
-            "X": "the data X", "y": "the target y", "groups": "the groups"}
+_DIGESTS = {"cv": "the cross-validation folds (cv or the number of samples) differ",
+            "X": "the data X differs", "y": "the target y differs",
+            "groups": "the groups differ"}
 _SHOWN = 5  # entries of a part listed in an error message
 
 
@@ -62,8 +63,9 @@ def _data(X):
 
 
 def _labels(values):
-    """A digest of y or groups, the same for a list, an array or a Series."""
-    return "None" if values is None else joblib.hash(np.asarray(values))
+    """A digest of y or groups, the same for a list, an array or a Series (whose strings
+    NumPy holds as objects, a list's as unicode): the values as Python objects."""
+    return "None" if values is None else joblib.hash(np.asarray(values).tolist())
 
 
 def search_fingerprint(estimator, space, scoring, splits, X, y=None, groups=None):
@@ -212,6 +214,6 @@ def _differences(recorded, current):
     if recorded.get("scoring") != current["scoring"]:
         differences.append(f"the scoring was {recorded.get('scoring')!r}, now "
                            f"{current['scoring']!r}")
-    differences += [f"{words} differ" for part, words in _DIGESTS.items()
+    differences += [words for part, words in _DIGESTS.items()
                     if recorded.get(part) != current[part]]
     return differences
