@@ -412,8 +412,9 @@ class _SpectrogramNet:
         with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
                 self.initialize_callbacks()
+                lr = self.get_params_for("optimizer").get("lr", self.lr)
                 for group in self.optimizer_.param_groups:  # a new schedule from lr
-                    group["lr"] = group["initial_lr"] = self.lr
+                    group["lr"] = group["initial_lr"] = lr
             else:
                 self.initialize()
             if checkpoint is None:

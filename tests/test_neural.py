@@ -439,6 +439,12 @@ def test_partial_fit_schedules_again_from_lr(schedule):
         assert lrs[-1] < 0.5e-4
 
 
+def test_partial_fit_keeps_the_optimizers_own_lr():
+    X, y = band_clips(24)
+    clf = CNNClassifier("simple", optimizer__lr=0.05, lr_schedule=None, **FAST).fit(X, y)
+    assert clf.partial_fit(X, y).optimizer_.param_groups[0]["lr"] == 0.05
+
+
 def test_self_training_labels_unlabelled_clips():
     # scikit-learn's SelfTrainingClassifier validates a 2-D X, so it wraps the pipeline from
     # waveforms; labels are strings in an object array, -1 for clips without one
