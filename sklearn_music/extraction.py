@@ -11,7 +11,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_path
-from ._describe import NO_OUTPUT_EFFECT, by_class
+from ._describe import NO_OUTPUT_EFFECT, by_class, describe
 from ._input import is_path_list, path_list, waveform_problem
 from .exceptions import AudioError
 from .screening import check_on_error, dropped_table, warn_dropped
@@ -26,9 +26,9 @@ def _fingerprint(X, transformer, paths):
     else:
         clips = joblib.hash(X)
     params = {
-        name: by_class(value) for name, value in transformer.get_params().items()
+        name: describe(by_class(value)) for name, value in transformer.get_params().items()
         if name.split("__")[-1] not in NO_OUTPUT_EFFECT
-    }  # fmt: skip
+    }  # fmt: skip  (described: a lambda in a FunctionTransformer cannot be pickled)
     return joblib.hash((clips, type(transformer).__qualname__, params))
 
 

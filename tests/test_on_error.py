@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -300,6 +301,16 @@ def test_a_fitted_union_resumes_where_it_stopped(tmp_path, monkeypatch):
     assert n_clips == [2, 2, 2]  # the same union object went on with clip 2
     np.testing.assert_allclose(features, make_feature_union(sr=SR, features=("mfcc",))
                                .fit_transform(X), rtol=1e-5)  # fmt: skip
+
+
+def test_a_transformer_holding_a_lambda_is_extracted(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = np.stack([_tone(220 * (i + 1)) for i in range(4)])
+    pipeline = make_pipeline(FunctionTransformer(lambda y: 0.5 * y), MFCC(sr=SR, n_mfcc=5),
+                             Pooling())
+    features = extract_to_disk(X, pipeline, tmp_path / "halved.npy", chunk_size=2)
+    np.testing.assert_allclose(features, clone(pipeline).fit_transform(X), rtol=1e-5)
 
 
 def _interrupt(self, X):
