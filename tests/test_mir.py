@@ -20,6 +20,7 @@ from sklearn_music.metrics import (
     tempo_accuracy2,
 )
 from sklearn_music.mir._harmony import triad_histogram
+from sklearn_music.mir._periodicity import tempo_grid
 from sklearn_music.mir.chords import CHORD_LABELS
 from sklearn_music.mir.key import CHORD_PROFILE
 
@@ -245,6 +246,8 @@ def test_a_range_narrower_than_the_tempo_grid_pins_the_tempo():
     assert 100.0 <= estimate <= 100.2
     (beats,) = est.predict_beats([y])
     assert mir_eval.beat.f_measure(np.arange(0.1, 5.9, 0.6), beats) >= 0.9
+    # a bound already on the grid (an octave range) is not added a second time
+    assert np.diff(np.log2(tempo_grid(60.0, 240.0))).min() > 1e-6
 
 
 def test_predict_beats_follows_the_clicks():

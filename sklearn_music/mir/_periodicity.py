@@ -204,4 +204,6 @@ def tempo_grid(min_bpm, max_bpm):
     """
     low, high = min_bpm / 2, max_bpm * 2
     n = int(np.ceil(np.log2(high / low) * _STEPS_PER_OCTAVE)) + 1
-    return np.union1d(np.geomspace(low, high, n), [min_bpm, max_bpm])
+    grid = np.geomspace(low, high, n)
+    bounds = [b for b in (min_bpm, max_bpm) if not np.isclose(grid, b, rtol=1e-9).any()]
+    return np.union1d(grid, bounds)  # (a bound already on the grid is not added twice)
