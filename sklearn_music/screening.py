@@ -16,7 +16,8 @@ from joblib import Parallel, delayed
 from sklearn.utils import Bunch, _safe_indexing, check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._input import _check_clip, _is_ragged, is_path_list, path_list, waveform_problem
+from ._input import (_as_float32, _check_clip, _is_ragged, is_path_list, path_list,
+                     waveform_problem)
 from .exceptions import AudioError, SkippedClipsWarning
 
 __all__ = ["screen_audio"]
@@ -181,8 +182,8 @@ def _waveform_items(X):
     """The clips of waveforms X, one by one, as float32 arrays (not yet checked)."""
     if _is_ragged(X):
         return [_check_clip(item, i) for i, item in enumerate(X)]
-    return list(check_array(X, dtype=np.float32, input_name="X", ensure_all_finite=False,
-                            ensure_min_features=0))  # fmt: skip
+    return list(_as_float32(check_array(X, dtype="numeric", input_name="X",
+                                        ensure_all_finite=False, ensure_min_features=0)))
 
 
 def dropped_table(rows):
