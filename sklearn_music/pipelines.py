@@ -15,7 +15,17 @@ from .io import AudioLoader
 __all__ = ["FEATURE_SETS", "make_feature_union", "make_classical_pipeline",
            "make_cnn_pipeline", "extract_with_progress"]
 
-_FRAME_FEATURES = {"mfcc": MFCC, "chroma": Chroma, "spectral": SpectralFeatures}
+def _spectral_features(*, sr, **kwargs):
+    """SpectralFeatures at ``sr`` with as many of its default octave contrast bands as lie
+    below the Nyquist frequency: six at 22,050 Hz, five at 8,000 to 12,800 Hz."""
+    defaults = SpectralFeatures()
+    n_bands = defaults.n_bands
+    while n_bands > 1 and defaults.fmin * 2 ** (n_bands - 1) >= sr / 2:
+        n_bands -= 1
+    return SpectralFeatures(sr=sr, n_bands=n_bands, **kwargs)
+
+
+_FRAME_FEATURES = {"mfcc": MFCC, "chroma": Chroma, "spectral": _spectral_features}
 _CLIP_FEATURES = {"tempo": TempoFeatures, "key": KeyFeatures}
 FEATURE_SETS = tuple(_FRAME_FEATURES) + tuple(_CLIP_FEATURES)
 
@@ -30,7 +40,9 @@ def make_feature_union(*, sr=22050, features=("mfcc", "chroma", "spectral", "tem
         Sample rate of the waveforms (or of the files, loaded at it).
     features : sequence of str, default=("mfcc", "chroma", "spectral", "tempo")
         Any of "mfcc", "chroma", "spectral" (pooled over frames) and "tempo", "key"
-        (one row per clip already), each with its transformer's defaults.
+        (one row per clip already), each with its transformer's defaults, except that
+        the spectral contrast keeps only the octave bands below ``sr / 2`` (fewer
+        than six at 12,800 Hz and below).
     stats : sequence of str, default=("mean", "std")
         Statistics that :class:`~sklearn_music.Pooling` takes over the frames.
     n_jobs : int or None, default=None

@@ -80,6 +80,15 @@ def test_ready_made_pipelines_are_plain_scikit_learn(gtzan_small):
     assert [name for name, _ in cnn.steps] == ["load", "mel", "cnn"]
 
 
+def test_spectral_contrast_keeps_the_bands_below_nyquist():
+    # SpectralFeatures' six octave bands above 200 Hz need sr > 12,800 Hz
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, (2, 8000)).astype(np.float32)
+    for sr, n_bands in ((22050, 6), (11025, 5), (8000, 5), (4000, 4)):
+        union = make_feature_union(sr=sr, features=("spectral",), stats=("mean",))
+        names = union.fit(y).get_feature_names_out()
+        assert sum(n.startswith("spectral_contrast_") for n in names) == n_bands + 1, sr
+
+
 def test_feature_union_rejects_unknown_features():
     with pytest.raises(ValueError, match="subset of"):
         make_feature_union(features=("mfcc", "loudness"))
