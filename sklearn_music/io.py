@@ -70,7 +70,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     >>> y.shape, y.dtype, sr
     ((44100,), dtype('float32'), 22050)
     """
-    path = os.fspath(path)
+    path = str(os.fspath(path))  # not NumPy's str_, whose repr would show in messages
     check_audio_file(path)
     if sr is not None and (not isinstance(sr, Real) or sr <= 0):
         raise ValueError(f"sr must be a positive number or None, got {sr!r}")

@@ -82,6 +82,9 @@ def test_bad_files_raise_audio_error_naming_the_file(tmp_path, make, message):
         load_audio(path)
     assert str(path) in str(info.value)
     assert info.value.path == str(path)
+    with pytest.raises(AudioError) as info:  # a path from a NumPy array of paths
+        load_audio(np.str_(path))
+    assert "np.str_" not in str(info.value) and type(info.value.path) is str
 
 
 def test_truncated_file_is_reported_or_read_partially(tmp_path):
