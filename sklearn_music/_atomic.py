@@ -5,7 +5,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "check_file_path"]
 
 
 def _mode_for(path):
@@ -17,6 +17,13 @@ def _mode_for(path):
         umask = os.umask(0o022)  # reading the umask means setting it; put it back at once
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def check_file_path(path):
+    """Raise IsADirectoryError when ``path`` is a folder, which a file cannot replace: a
+    caller can check this before its work, not at the end of it."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{os.fspath(path)!r} is a folder; give a file name")
 
 
 @contextmanager
@@ -40,6 +47,7 @@ def atomic_path(path):
     'done'
     """
     path = os.fspath(path)
+    check_file_path(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     suffix = os.path.splitext(path)[1]

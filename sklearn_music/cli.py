@@ -97,9 +97,11 @@ def cmd_extract(args):
 
     from sklearn.pipeline import make_pipeline
 
+    from ._atomic import atomic_path, check_file_path
     from .io import AudioLoader
     from .pipelines import extract_with_progress, make_feature_union
 
+    check_file_path(args.out)  # now, not after the extraction
     files, _, dropped = _screen(args, _audio_files(args.inputs))
     union = make_feature_union(sr=args.sr, n_jobs=args.n_jobs,
                                features=args.features.split(","), stats=args.stats.split(","))
@@ -108,8 +110,6 @@ def cmd_extract(args):
     extractor.set_output(transform="pandas")
     table = extract_with_progress(extractor, files, progress=not args.json)
     table.insert(0, "path", np.asarray(files))
-    from ._atomic import atomic_path
-
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, index=False)
     summary = {"files": len(files), "features": table.shape[1] - 1, "out": args.out,
@@ -125,9 +125,11 @@ def cmd_train(args):
 
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+    from ._atomic import check_file_path
     from .persistence import save_model
     from .pipelines import extract_with_progress, make_classical_pipeline, make_cnn_pipeline
 
+    check_file_path(args.out)  # now, not after the training
     paths, labels, dropped = _screen(args, *_labelled_folder(args.data))
     # Features are cached per clip while training: computed once with a progress bar,
     # then read back by the cross-validation folds and the final fit.

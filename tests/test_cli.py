@@ -104,6 +104,17 @@ def test_figure_format_comes_from_the_file_name_and_is_checked_first(tmp_path, c
     assert "cannot tell the format of the figure file" in err and "missing.joblib" not in err
 
 
+@pytest.mark.parametrize("command", ["train", "extract"])
+def test_an_output_that_is_a_folder_is_refused_before_the_work(tmp_path, capsys, command):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    data = tmp_path / "missing-data"  # nothing is read: the output is checked first
+    args = [command, str(data), "--out", str(folder)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "is a folder; give a file name" in err and "missing-data" not in err
+
+
 def test_demo_runs_and_writes_its_files(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--per-family", "4", "--folds", "2",
                  "--json"]) == 0
