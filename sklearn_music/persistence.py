@@ -101,7 +101,8 @@ def load_model(path, *, return_metadata=False):
     try:
         payload = joblib.load(path)
     except Exception as exc:  # joblib/pickle raise many types for a damaged file
-        raise ValueError(f"{path}: cannot read the model file ({exc})") from exc
+        raise ValueError(f"{path}: cannot read the model file, not a joblib file or "
+                         f"damaged ({type(exc).__name__}: {exc})") from exc
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
         raise ValueError(f"{path}: not a model saved by sklearn_music.save_model")
     saved, current = payload["versions"], _versions()

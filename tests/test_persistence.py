@@ -68,7 +68,8 @@ def test_not_a_model(tmp_path):
     with pytest.raises(ValueError, match="not a model"):
         load_model(tmp_path / "x.joblib")
     (tmp_path / "garbage.joblib").write_bytes(b"nonsense")
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="cannot read the model file, not a joblib file or "
+                                         "damaged \\(KeyError: "):
         load_model(tmp_path / "garbage.joblib")
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "missing.joblib")
