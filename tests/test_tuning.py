@@ -590,6 +590,7 @@ model = "best.joblib"
     ("[data]\nfolder = 'x'\n[space]\na__b = {low = 2, high = 1}\n", "'a__b'"),
     ("[data]\nfolder = 'x'\n[space]\na__b = []\n", "'a__b'.*empty"),
     ("[data\n", "not valid TOML"),
+    ("[data]\nfolder = 'x'\n[study]\ndrop = 'clf__C'\n", "drop must be an array of parameter"),
 ])
 def test_bad_configs_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):

@@ -160,6 +160,10 @@ def load_config(path):
     if "folder" not in raw.get("data", {}):
         raise ValueError(f"{path}: [data] folder is missing: the folder with one subfolder "
                          "of audio files per class")
+    drop = study.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(name, str) for name in drop):
+        raise ValueError(f"{path}: [study] drop must be an array of parameter names, such as "
+                         f'drop = ["clf__gamma"]; got {drop!r}')
     base = path.parent
     pipeline = dict(raw.get("pipeline", {}))
     output = raw.get("output", {})
@@ -178,7 +182,7 @@ def load_config(path):
         cv=study.get("cv", 5),
         scoring=study.get("scoring", "f1_macro"),
         seed=study.get("seed", 0),
-        drop=list(study.get("drop", [])),
+        drop=drop,
         space={k: _distribution(k, v) for k, v in raw.get("space", {}).items()},
         out_dir=base / output.get("dir", f"{name}-tuning"),
         model_path=base / output["model"] if "model" in output else None,
