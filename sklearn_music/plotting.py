@@ -240,7 +240,11 @@ def plot_chords(intervals, labels, *, beats=None, ax=None, title=None):
     on_time = ax.get_xaxis_transform()  # x in seconds, y from 0 to 1 over the Axes
     span = intervals[-1, 1] - intervals[0, 0] if len(intervals) else 1.0
     for (start, end), label in zip(intervals, labels):
-        root = mir_eval.chord.encode(label)[0] if label not in ("N", "X") else -1
+        try:
+            root = mir_eval.chord.encode(label)[0] if label not in ("N", "X") else -1
+        except mir_eval.chord.InvalidChordException as exc:
+            raise ValueError(f"chord label {label!r} of the segment {start:g}-{end:g} s is not "
+                             f"in Harte's syntax: {exc}") from None
         ax.axvspan(start, end, facecolor="0.85" if root < 0 else _root_colour(root),
                    alpha=0.5, edgecolor="white", linewidth=0.5)  # fmt: skip
         if (end - start) / span > 0.01 * len(label):
@@ -351,6 +355,8 @@ def plot_roc_curves(y_true, y_score, *, tag_names=None, ax=None, title=None, max
             f"and {y_score.shape}"
         )
     names = tag_names if tag_names is not None else [f"tag {j}" for j in range(y_true.shape[1])]
+    if len(names) != y_true.shape[1]:
+        raise ValueError(f"tag_names has {len(names)} names for {y_true.shape[1]} tags")
     ax = _axes(ax, figsize=(5, 5))
     for j in range(min(y_true.shape[1], max_tags)):
         if len(np.unique(y_true[:, j])) < 2:

@@ -50,6 +50,10 @@ def test_plots_reject_bad_shapes():
         plot_training_curves([{"epoch": 1}])
     with pytest.raises(ValueError, match="one label each"):
         plot_chords(np.array([[0.0, 1.0], [1.0, 2.0]]), ["C:maj"])
+    with pytest.raises(ValueError, match="tag_names has 1 names for 3 tags"):
+        plot_roc_curves(np.eye(3), np.eye(3), tag_names=["x"])
+    with pytest.raises(ValueError, match="'Hmaj' of the segment 0-1 s is not in Harte"):
+        plot_chords(np.array([[0.0, 1.0]]), ["Hmaj"])
 
 
 def test_chords_are_drawn_as_labelled_segments_coloured_by_root():
