@@ -465,13 +465,12 @@ class _SpectrogramNet:
     def get_iterator(self, dataset, training=False):
         """A DataLoader: training batches are shuffled, and a last batch of one dropped
         (batch normalisation needs two clips); ``iterator_train__*`` overrides both."""
-        kwargs = {"batch_size": self.batch_size}
+        given = self.get_params_for("iterator_train" if training else "iterator_valid")
+        kwargs = {"batch_size": self.batch_size, **given}
         if training:
-            kwargs["shuffle"] = True
-            kwargs["drop_last"] = len(dataset) > self.batch_size and (
-                len(dataset) % self.batch_size == 1
-            )
-        kwargs.update(self.get_params_for("iterator_train" if training else "iterator_valid"))
+            size = kwargs["batch_size"]  # the batches as they will be
+            kwargs.setdefault("shuffle", True)
+            kwargs.setdefault("drop_last", len(dataset) > size and len(dataset) % size == 1)
         iterator = self.iterator_train if training else self.iterator_valid
         return iterator(dataset, **kwargs)
 

@@ -268,6 +268,18 @@ def test_bad_parameters_are_named(params, message):
         CNNClassifier(**{"max_epochs": 1, **params}).fit(X, y)
 
 
+@pytest.mark.parametrize("params", [dict(batch_size=4, iterator_train__batch_size=32),
+                                    dict(batch_size=32, iterator_train__batch_size=4)])
+def test_a_last_batch_of_one_is_judged_by_the_training_batch_size(params):
+    # 9 clips: batches of 4 leave a last batch of one (dropped for batch norm), batches
+    # of 32 hold them all (kept)
+    X, y = band_clips(9)
+    clf = CNNClassifier("simple", max_epochs=2, validation_fraction=0, module__width=2,
+                        n_jobs=1, random_state=0, **params).fit(X, y)
+    batches = params["iterator_train__batch_size"] == 4 and 2 or 1
+    assert all(len(epoch) == batches for epoch in clf.history[:, "batches"])
+
+
 @pytest.mark.parametrize("params", [{"batch_size": 1}, {"iterator_train__batch_size": 1}])
 def test_batch_of_one_clip_is_refused_by_batch_norm_architectures(params):
     X, y = band_clips(12)
@@ -637,6 +649,16 @@ def test_spec_augment_noise_floor_lies_between_snr_db_and_40_db_lower():
     torch.testing.assert_close(same * 20.0 - 60.0, db)
 
 
+def test_spec_augment_keeps_levels_below_100_db_and_takes_float64():
+    db = torch.full((2, 1, 4, 40), -140.0, dtype=torch.float64)
+    db[:, :, :, :3] = 0.0  # a short note, then deep silence
+    stats = dict(band_mean=torch.full((4,), -70.0), band_scale=torch.full((4,), 30.0))
+    off = dict(shorten=0, snr_db=None, gain_db=0, time_mask=0, freq_mask=0, mixup=0)
+    out, _ = SpecAugment(**off, reverb=2.0)((db + 70.0) / 30.0, torch.eye(2), **stats)
+    assert out.dtype == torch.float64
+    assert (out * 30.0 - 70.0)[..., -1].max() < -139.0  # past the tail: as it was
+
+
 def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     torch.manual_seed(0)
     n = 16
@@ -656,6 +678,14 @@ def test_spec_augment_overlay_mixes_clips_and_unites_their_tags():
     assert levels.min() >= -16.0 - 1e-3  # the other clip within 6 dB, then re-peaked
     same, kept = SpecAugment(**off, overlay=0.0)(X, Y, **stats)
     assert torch.equal(same, X) and torch.equal(kept, Y)
+    # clips at other levels (peak_norm=False): the other clip still within 6 dB of the peak
+    quiet = db.clone()
+    quiet[::2] -= 40.0
+    out, tags = SpecAugment(**off, overlay=1.0)((quiet + 50.0) / 10.0, Y, **stats)
+    out_db = out * 10.0 - 50.0
+    peaks = quiet.amax(dim=(1, 2, 3))
+    levels = out_db[:, 0, :, 0] - peaks[:, None]  # each band, below its clip's peak
+    assert levels[tags.bool()].min() >= -16.0 - 1e-3
 
 
 def test_tagger_overlay_trains_and_is_validated():

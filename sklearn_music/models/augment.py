@@ -175,7 +175,7 @@ def _vibrato(db, depth):
         high = (low + 1).clamp_max(n_bands - 1)
         smeared += power.gather(2, low) * (1 - upper) + power.gather(2, high) * upper
     out = db.clone()
-    out[chosen] = 10.0 * torch.log10((smeared / 3).clamp_min(1e-10))
+    out[chosen] = 10.0 * torch.log10((smeared / 3).clamp_min(torch.finfo(db.dtype).tiny))
     return out
 
 
@@ -203,17 +203,17 @@ def _reverberate(db, largest_decay):
     """
     n_clips, n_rows, n_frames = db.shape[0], db.shape[1] * db.shape[2], db.shape[3]
     power = 10.0 ** (db / 10.0)
-    decay = torch.rand(n_clips, device=db.device) * largest_decay + 1e-3
+    decay = torch.rand(n_clips, device=db.device, dtype=db.dtype) * largest_decay + 1e-3
     length = min(n_frames, math.ceil(5 * largest_decay) + 1)  # e^-5: the tail is over
-    lag = torch.arange(length, device=db.device)[None, :]
+    lag = torch.arange(length, device=db.device, dtype=db.dtype)[None, :]
     kernel = torch.where(lag > 0, torch.exp(-lag / decay[:, None]), 0.0)
-    wet = torch.rand(n_clips, 1, device=db.device) * 0.7
+    wet = torch.rand(n_clips, 1, device=db.device, dtype=db.dtype) * 0.7
     kernel = wet * kernel / kernel.sum(dim=1, keepdim=True).clamp_min(1e-12)
     # A causal convolution along time, each clip with its own kernel.
     weight = kernel.flip(1).repeat_interleave(n_rows, dim=0)[:, None, :]
     signal = F.pad(power.reshape(1, n_clips * n_rows, n_frames), (length - 1, 0))
     tail = F.conv1d(signal, weight, groups=n_clips * n_rows).reshape(power.shape)
-    return 10.0 * torch.log10((power + tail).clamp_min(1e-10))
+    return 10.0 * torch.log10((power + tail).clamp_min(torch.finfo(db.dtype).tiny))
 
 
 def _noise_floor(db, snr_db):
@@ -231,9 +231,11 @@ def _overlay(db, Y, probability):
     """Overlay some clips (in dB) with other clips of the batch; their tags are OR-ed."""
     n_clips = db.shape[0]
     other = torch.randperm(n_clips, device=db.device)
-    level = (torch.rand(n_clips, device=db.device) * 2 - 1)[:, None, None, None] * 6.0
-    both = 10.0 * torch.log10(10.0 ** (db / 10.0) + 10.0 ** ((db[other] + level) / 10.0))
     peak = (1, 2, 3)
+    # the other clip's peak within ±6 dB of this clip's, whatever their levels
+    level = (torch.rand(n_clips, device=db.device) * 2 - 1)[:, None, None, None] * 6.0 + (
+        db.amax(dim=peak, keepdim=True) - db[other].amax(dim=peak, keepdim=True))
+    both = 10.0 * torch.log10(10.0 ** (db / 10.0) + 10.0 ** ((db[other] + level) / 10.0))
     both = both - (both.amax(dim=peak, keepdim=True) - db.amax(dim=peak, keepdim=True))
     chosen = torch.rand(n_clips, device=db.device) < probability
     return (torch.where(chosen[:, None, None, None], both, db),
