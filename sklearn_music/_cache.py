@@ -280,7 +280,8 @@ def _frozen(a):
 def _whole_rows(item):
     """The row selection of ``item`` when it keeps every sample of the rows, else None."""
     if isinstance(item, tuple):
-        if len(item) == 2 and (item[1] is Ellipsis or item[1] == slice(None)):
+        if len(item) == 2 and (item[1] is Ellipsis or isinstance(item[1], slice)
+                               and item[1] == slice(None)):
             item = item[0]
         elif len(item) == 1:
             item = item[0]

@@ -81,14 +81,14 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     try:
         with sf.SoundFile(path) as f:
             native_sr = f.samplerate
-            start = int(round(offset * native_sr))
+            start = int(offset * native_sr)  # truncated, as librosa.load does
             if f.frames > 0 and start >= f.frames:
                 raise AudioError(
                     f"offset {offset} s is past the end of the file "
                     f"({f.frames / native_sr:.3f} s)", path
                 )
             f.seek(min(start, f.frames))
-            n_read = -1 if duration is None else int(round(duration * native_sr))
+            n_read = -1 if duration is None else int(duration * native_sr)
             y = f.read(frames=n_read, dtype="float32", always_2d=True)
     except AudioError:
         raise
@@ -281,6 +281,10 @@ class AudioLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             waves = as_waveforms(X, sr=self.sr)
             if self.offset:
                 skip = int(round(self.offset * self.sr))
+                for i, w in enumerate(waves):
+                    if skip >= w.shape[-1]:
+                        raise AudioError(f"offset {self.offset} s is past the end of waveform "
+                                         f"{i} ({w.shape[-1] / self.sr:.3f} s)")
                 waves = [w[..., skip:] for w in waves]
             if self.duration is not None:
                 size = int(round(self.duration * self.sr))

@@ -202,7 +202,8 @@ def test_keys_survive_only_what_keeps_the_samples():
     assert X[[2, 0]].clip_keys == ("c", "a") and X[1:].clip_keys == ("b", "c")
     assert X[np.array([True, False, True]), ...].clip_keys == ("a", "c")
     assert X[1].clip_keys == ("b",)
-    for other in (X[:, 1:], X.copy(), X * 1.0, X.reshape(4, 3), X[0, :2], np.asarray(X)):
+    for other in (X[:, 1:], X.copy(), X * 1.0, X.reshape(4, 3), X[0, :2], np.asarray(X),
+                  X[:, np.arange(2)], X[0, np.arange(2)]):  # (an array index crashed)
         assert getattr(other, "clip_keys", None) is None
     for kept in (X[[2, 0]], X[1:], pickle.loads(pickle.dumps(X))):
         assert not kept.flags.writeable

@@ -99,6 +99,18 @@ def test_offset_past_end(tmp_path):
     path = _write(tmp_path / "short.wav", np.zeros(800), 8000)
     with pytest.raises(AudioError, match="past the end"):
         load_audio(path, offset=1.0)
+    with pytest.raises(AudioError, match="past the end of waveform 1"):
+        AudioLoader(sr=8000, offset=0.05).fit_transform([np.ones(800), np.ones(300)])
+
+
+def test_offset_and_duration_are_truncated_to_samples_as_librosa_does(tmp_path):
+    # 0.29 s at 48 kHz is 13919.999... samples: librosa starts at sample 13919
+    path = _write(tmp_path / "stereo.wav",
+                  np.random.default_rng(0).uniform(-0.5, 0.5, (96000, 2)), 48000)
+    for sr in (None, 16000):
+        ours, _ = load_audio(path, sr=sr, offset=0.29, duration=1.3)
+        np.testing.assert_array_equal(ours, librosa.load(path, sr=sr, offset=0.29,
+                                                         duration=1.3)[0])
 
 
 def test_folder_is_not_audio(tmp_path):
