@@ -94,7 +94,10 @@ def test_magnatagatune_all_tags_split_filter_and_frame(tmp_path):
 def test_magnatagatune_missing_audio(tmp_path):
     _write_mtt(tmp_path)
     _touch(tmp_path / MTT_ROWS[1][2])
-    data = load_magnatagatune(tmp_path)
+    message = (r"kept 1 of 4 clips listed in .*annotations_final\.csv; 3 without an audio "
+               r"file under .* were left out \(keep_missing=True keeps them")
+    with pytest.warns(UserWarning, match=message):
+        data = load_magnatagatune(tmp_path)
     assert list(data.clip_id) == [6]
     data = load_magnatagatune(tmp_path, keep_missing=True)
     assert list(data.has_audio) == [False, True, False, False]
@@ -103,10 +106,37 @@ def test_magnatagatune_missing_audio(tmp_path):
         load_magnatagatune(tmp_path, audio_dir=tmp_path / "elsewhere")
 
 
+@pytest.mark.parametrize("clip_info", [False, True])
+def test_magnatagatune_repeated_clip_id_names_the_file(tmp_path, clip_info):
+    rows = [*MTT_ROWS[:2], (2, [0, 0, 0, 1], "0/copy-of-clip-2.mp3")]
+    _write_mtt(tmp_path, rows=rows, clip_info=clip_info)
+    with pytest.raises(ValueError, match=r"annotations_final\.csv: clip_id 2 is listed more "
+                                         r"than once \(lines 2, 4\)"):
+        load_magnatagatune(tmp_path, keep_missing=True)
+    _write_mtt(tmp_path, clip_info=True)  # clip_info_final.csv repeats a clip_id
+    info = tmp_path / "clip_info_final.csv"
+    lines = info.read_text().splitlines()
+    info.write_text("\r\n".join([*lines, lines[2]]) + "\r\n")
+    with pytest.raises(ValueError, match=r"clip_info_final\.csv: clip_id 6 is listed more"):
+        load_magnatagatune(tmp_path, keep_missing=True)
+
+
+def test_magnatagatune_clip_id_not_an_integer_names_the_line(tmp_path):
+    _write_mtt(tmp_path, rows=[*MTT_ROWS[:2], ("x12", [0, 0, 0, 1], "0/b.mp3")])
+    with pytest.raises(ValueError, match=r"annotations_final\.csv, line 4: clip_id must be an "
+                                         r"integer, got 'x12'"):
+        load_magnatagatune(tmp_path, keep_missing=True)
+    _write_mtt(tmp_path)
+    info = tmp_path / "clip_info_final.csv"
+    info.write_text(info.read_text().replace('"10"', '"ten"'))
+    with pytest.raises(ValueError, match=r"clip_info_final\.csv, line 4: .* got 'ten'"):
+        load_magnatagatune(tmp_path, keep_missing=True)
+
+
 def test_magnatagatune_layout_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"annotations_final\.csv is missing"):
         load_magnatagatune(tmp_path)
-    with pytest.raises(FileNotFoundError, match="is not a folder"):
+    with pytest.raises(FileNotFoundError, match="nowhere: no such folder"):
         load_magnatagatune(tmp_path / "nowhere")
     (tmp_path / "annotations_final.csv").write_text("clip_id,guitar,mp3_path\n2,1,f/a.mp3\n")
     with pytest.raises(ValueError, match="expected the header clip_id"):
@@ -170,8 +200,10 @@ def test_mtg_jamendo_reads_split_files(tmp_path):
 
 
 def test_mtg_jamendo_subsets_splits_and_repository_root(tmp_path):
-    mood_rows = {part: [r for r in rows if "mood/theme" in r] or [JAMENDO_ROWS["train"][1]]
+    mood_rows = {part: [r for r in rows if "mood/theme" in r]
                  for part, rows in JAMENDO_ROWS.items()}  # fmt: skip
+    mood_rows["validation"] = ["track_0000949\tartist_000088\talbum_000150\t49/949.mp3\t100.0"
+                               "\tmood/theme---sad"]
     _write_jamendo(tmp_path / "data", stem="autotagging_moodtheme", split_index=3, rows=mood_rows)
     _write_jamendo(tmp_path / "data")
     data = load_mtg_jamendo(tmp_path, subset="moodtheme", split_index=3, keep_missing=True)
@@ -190,7 +222,8 @@ def test_mtg_jamendo_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"split-0/autotagging-train\.tsv is missing"):
         load_mtg_jamendo(tmp_path)
     _write_jamendo(tmp_path)
-    with pytest.raises(FileNotFoundError, match="none of the 4 clips"):
+    with pytest.raises(FileNotFoundError, match="none of the 4 clips.*audio_dir= the folder "
+                                                "holding the audio folders 00/"):
         load_mtg_jamendo(tmp_path)
     with pytest.raises(ValueError, match="subset must be one of"):
         load_mtg_jamendo(tmp_path, subset="mood")
@@ -205,6 +238,26 @@ def test_mtg_jamendo_errors(tmp_path):
     bad.write_text("id\tpath\n1\t01/1.mp3\n")
     with pytest.raises(ValueError, match="expected the header"):
         load_mtg_jamendo(tmp_path, keep_missing=True)
+
+
+def test_mtg_jamendo_empty_tag_fields_are_not_tags(tmp_path):
+    rows = {part: [line + "\t" for line in lines] for part, lines in JAMENDO_ROWS.items()}
+    rows["test"] = [rows["test"][0] + " \t"]  # a trailing tab, and a blank field
+    _write_jamendo(tmp_path, rows=rows)
+    data = load_mtg_jamendo(tmp_path, keep_missing=True)
+    assert list(data.target_names) == ["genre---punkrock", "genre---reggae",
+                                       "instrument---voice", "mood/theme---happy"]  # fmt: skip
+    assert data.target.sum(axis=1).tolist() == [1, 3, 1, 2]
+
+
+def test_mtg_jamendo_track_in_two_parts_warns(tmp_path):
+    rows = dict(JAMENDO_ROWS, test=[*JAMENDO_ROWS["test"], JAMENDO_ROWS["train"][0]])
+    _write_jamendo(tmp_path, rows=rows)
+    with pytest.warns(UserWarning, match=r"tracks listed more than once in .*autotagging-"
+                                         r"\{train,validation,test\}\.tsv: 1, e\.g\. "
+                                         r"track_0000214 \(split \['train', 'test'\]\).*leaks"):
+        data = load_mtg_jamendo(tmp_path, keep_missing=True)
+    assert list(data.track_id).count("track_0000214") == 2  # kept, as the files list it
 
 
 # ------------------------------------------------------------------------------------- FMA
@@ -295,6 +348,42 @@ def test_fma_errors(tmp_path):
         load_fma(tmp_path)
 
 
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    "file, old, new, match",
+    [
+        ("tracks.csv", "\n1024,", "\nabc,",
+         r"tracks\.csv, line 6: track_id must be an integer, got 'abc'"),
+        ("tracks.csv", "\n1024,", "\n2,", r"tracks\.csv: track_id 2 is listed more than once "
+                                            r"\(lines 4, 6\)"),
+        ("tracks.csv", "[181]", "[\"a\"]",
+         r"tracks\.csv: track 1024 has genre ids '\[\"a\"\]'; expected a list of integers"),
+        ("tracks.csv", "[181]", "181", r"tracks\.csv: track 1024 has genre ids '181'"),
+        ("genres.csv", "\n181,", "\nTechno,",
+         r"genres\.csv, line 6: genre_id must be an integer, got 'Techno'"),
+        ("genres.csv", "\n181,", "\n12,", r"genres\.csv: genre_id 12 is listed more than once"),
+    ],
+)
+def test_fma_bad_rows_name_the_file_and_the_row(tmp_path, file, old, new, match):
+    _write_fma(tmp_path)
+    _edit(tmp_path / "fma_metadata" / file, old, new)
+    with pytest.raises(ValueError, match=match):
+        load_fma(tmp_path, target="genres", keep_missing=True)
+
+
+def test_fma_missing_audio_warns_with_the_counts(tmp_path):
+    _write_fma(tmp_path)
+    (tmp_path / "fma_small" / "001" / "001024.mp3").unlink()
+    with pytest.warns(UserWarning, match=r"FMA: kept 1 of 2 clips listed in .*tracks\.csv; 1 "
+                                         r"without an audio file"):
+        assert list(load_fma(tmp_path).track_id) == [2]
+
+
 # -------------------------------------------------------------------------------- AudioSet
 CLASS_LABELS = (
     "index,mid,display_name\n"
@@ -373,6 +462,18 @@ def test_audioset_errors(tmp_path):
     (tmp_path / "eval_segments.csv").write_text("--PJHxphWEs, 30.000, /m/09x0r\n")
     with pytest.raises(ValueError, match=r"eval_segments\.csv, line 1"):
         load_audioset(tmp_path, keep_missing=True)
+
+
+def test_audioset_classes_as_one_string_twice_or_on_no_segment(tmp_path):
+    _write_audioset(tmp_path)
+    data = load_audioset(tmp_path, classes="Jazz", keep_missing=True)  # one class, not J-a-z-z
+    assert list(data.target_names) == ["Jazz"] and list(data.ytid) == ["YxA-Bc9qZ_0"]
+    with pytest.raises(ValueError, match=r"classes lists \['Jazz \(/m/03_d0\)'\] more than "
+                                         "once"):
+        load_audioset(tmp_path, classes=["Jazz", "/m/03_d0"], keep_missing=True)
+    (tmp_path / "eval_segments.csv").write_text(_segments([]))  # comment lines, no segment
+    data = load_audioset(tmp_path, split="eval", classes=["Music"], keep_missing=True)
+    assert data.target.shape == (0, 1) and len(data.ytid) == 0
 
 
 # ---------------------------------------------------------------------------- MSD, Last.fm
@@ -475,6 +576,16 @@ def test_msd_lastfm_subset_beside_train_and_test_is_read_once(tmp_path):
         load_msd_lastfm(tmp_path / "lastfm_train", split="train")
 
 
+def test_msd_lastfm_split_reads_the_json_folders_beside_the_database(tmp_path):
+    _write_lastfm_db(tmp_path)
+    _write_lastfm_json(tmp_path / "lastfm_test", MSD_TRACKS[2], [["jazz", "90"]])
+    assert list(load_msd_lastfm(tmp_path).track_id) == MSD_TRACKS  # the database
+    data = load_msd_lastfm(tmp_path, split="test")
+    assert list(data.track_id) == MSD_TRACKS[2:] and list(data.target_names) == ["jazz"]
+    with pytest.raises(ValueError, match="split needs the JSON folders.*has no split"):
+        load_msd_lastfm(tmp_path, split="train")  # no lastfm_train/ beside the database
+
+
 def _write_lastfm_json(folder, track_id, tags):
     record = {"artist": "A", "timestamp": "2011-08-15 09:59:32.508802", "similars": [],
               "tags": tags, "track_id": track_id, "title": "T"}  # fmt: skip
@@ -541,11 +652,18 @@ def test_gtzan_split_user_lists_and_errors(tmp_path):
     (lists / "test_filtered.txt").write_text("polka/polka.00001.wav\n")
     with pytest.raises(ValueError, match=r"test_filtered\.txt, line 1"):
         load_gtzan_split(tmp_path, lists=lists)
+    (lists / "test_filtered.txt").write_text("pop/pop.00001.wav\n")  # also in train
+    with pytest.raises(ValueError, match=r"test_filtered\.txt, line 1: pop\.00001 is already "
+                                         r"listed at train_filtered\.txt, line 1.*leaks"):
+        load_gtzan_split(tmp_path, lists=lists)
+    (lists / "test_filtered.txt").write_text("\n")
     (lists / "valid_filtered.txt").unlink()
     with pytest.raises(FileNotFoundError, match=r"valid_filtered\.txt is missing"):
         load_gtzan_split(tmp_path, lists=lists)
-    with pytest.raises(FileNotFoundError, match="none of the 197 clips"):
+    with pytest.raises(FileNotFoundError, match="none of the 197 clips") as error:
         load_gtzan_split(tmp_path, split="valid")  # pop.00001 is a test clip
+    assert "pass root= the GTZAN folder" in str(error.value)
+    assert "audio_dir" not in str(error.value)  # load_gtzan_split has no audio_dir
 
 
 def test_gtzan_split_on_the_real_slice(gtzan_root):
@@ -588,3 +706,16 @@ def test_audio_folder_of_undecodable_files_says_so(tmp_path):
     _touch(tmp_path / "flute" / "b.wma")
     with pytest.raises(ValueError, match=r"found 1 \.m4a, 1 \.wma files.*convert"):
         load_audio_folder(tmp_path)
+
+
+def test_audio_folder_expands_home_and_skips_hidden_files(tmp_path, monkeypatch):
+    from sklearn_music.datasets import load_audio_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _touch(tmp_path / "music" / "cello" / "a.wav")
+    _touch(tmp_path / "music" / "cello" / "._a.wav")  # a macOS resource fork, not audio
+    _touch(tmp_path / "music" / ".AppleDouble" / "b.wav")
+    data = load_audio_folder("~/music")
+    assert data.paths.tolist() == [str(tmp_path / "music" / "cello" / "a.wav")]
+    with pytest.raises(FileNotFoundError, match="nowhere: no such folder"):
+        load_audio_folder("~/nowhere")

@@ -8,7 +8,9 @@ the folder, the missing file and the layout; a file that cannot be parsed raises
 :class:`ValueError` naming the file.
 """
 
+import operator
 import os
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -46,10 +48,13 @@ def undecodable_hint(folder):
 
 
 def check_root(root, dataset):
-    """Return ``root`` as a Path, or raise FileNotFoundError if it is not a folder."""
+    """Return ``root`` as a Path (``~`` expanded), or raise FileNotFoundError if it is not a
+    folder."""
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"{dataset}: root must be a path to a folder, got {type(root).__name__}")
     path = Path(root).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"{dataset}: {path}: no such folder")
     if not path.is_dir():
         raise FileNotFoundError(f"{dataset}: {path} is not a folder")
     return path
@@ -140,22 +145,99 @@ def index_audio_files(audio_root):
     return index
 
 
-def drop_missing(frame, keep_missing, dataset, audio_root):
-    """Keep only rows whose audio exists, unless ``keep_missing``.
+def drop_missing(frame, keep_missing, dataset, audio_root, *, source, fix):
+    """Keep only rows whose audio exists, unless ``keep_missing``; say what was dropped.
 
-    Raises FileNotFoundError when rows exist but none has audio: almost always an
-    ``audio_dir`` pointing at the wrong folder.
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per clip, with a ``has_audio`` column.
+    keep_missing : bool
+        Keep every row.
+    dataset : str
+        Name of the dataset, to start messages with.
+    audio_root : Path
+        Where the audio was looked for.
+    source : str or Path
+        The metadata file(s) the rows come from, named in messages.
+    fix : str
+        What to do when no clip has audio, in the loader's own terms (e.g. "pass
+        audio_dir= the folder holding 0/ ... f/").
+
+    Warns
+    -----
+    UserWarning
+        When some rows (not all) are dropped, with the counts.
+
+    Raises
+    ------
+    FileNotFoundError
+        Rows exist but none has audio: almost always audio looked for in the wrong folder.
     """
     if keep_missing or frame.empty:
         return frame
     kept = frame[frame["has_audio"].to_numpy()]
     if kept.empty:
         raise FileNotFoundError(
-            f"{dataset}: none of the {len(frame)} clips listed has its audio under {audio_root}; "
-            "pass audio_dir= pointing at the audio folder, or keep_missing=True to load the "
-            f"metadata alone{undecodable_hint(audio_root)}"
+            f"{dataset}: none of the {len(frame)} clips listed in {source} has its audio "
+            f"under {audio_root}; {fix}, or keep_missing=True to load the metadata "
+            f"alone{undecodable_hint(audio_root)}"
+        )
+    if len(kept) < len(frame):
+        warnings.warn(
+            f"{dataset}: kept {len(kept)} of {len(frame)} clips listed in {source}; "
+            f"{len(frame) - len(kept)} without an audio file under {audio_root} were left "
+            "out (keep_missing=True keeps them, with has_audio False)",
+            stacklevel=3,
         )
     return kept
+
+
+def parse_ids(values, path, column, first_line):
+    """The integer ids of one column of a metadata file, which must be unique keys.
+
+    Parameters
+    ----------
+    values : sequence of str or int
+        The column, in file order.
+    path : Path
+        The file, named in errors.
+    column : str
+        The column's name, named in errors.
+    first_line : int
+        The line of the file that holds ``values[0]`` (one row a line).
+
+    Returns
+    -------
+    ids : ndarray of int64
+
+    Raises
+    ------
+    ValueError
+        A value is not an integer, or an id is repeated: the message names the file, the
+        line(s) and the value.
+    """
+    ids = []
+    for line, value in enumerate(values, start=first_line):
+        try:
+            if isinstance(value, str):
+                value = int(value.strip())
+            elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+                value = int(value)
+            ids.append(operator.index(value))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{path}, line {line}: {column} must be an integer, got {value!r}"
+            ) from None
+    ids = np.asarray(ids, dtype=np.int64)
+    repeated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    if repeated.any():
+        lines = np.flatnonzero(ids == ids[repeated][0]) + first_line
+        raise ValueError(
+            f"{path}: {column} {ids[repeated][0]} is listed more than once (lines "
+            f"{', '.join(map(str, lines))}); each {column} must be on one line"
+        )
+    return ids
 
 
 def top_tags(tag_lists, n_top):

@@ -79,6 +79,23 @@ def _read_segments(path, split):
     return rows
 
 
+def _class_mids(classes, class_table):
+    """Ontology ids of ``classes`` (one name or id, or a list of them), each once."""
+    if isinstance(classes, str):
+        classes = [classes]
+    name_of = dict(zip(class_table["mid"], class_table["display_name"]))
+    mid_of_name = dict(zip(class_table["display_name"], class_table["mid"]))
+    unknown = [c for c in classes if c not in name_of and c not in mid_of_name]
+    if unknown:
+        raise ValueError(f"classes {unknown} are not in class_labels_indices.csv")
+    mids = [c if c in name_of else mid_of_name[c] for c in classes]
+    repeated = sorted({f"{name_of[m]} ({m})" for m in mids if mids.count(m) > 1})
+    if repeated:
+        raise ValueError(f"classes lists {repeated} more than once (by display name or "
+                         "ontology id); give each class once")
+    return mids
+
+
 def _ytid_of(stem, ytids):
     """The YouTube id a clip's file name refers to, or None."""
     for start in (0, 1) if stem.startswith("Y") else (0,):
@@ -109,10 +126,11 @@ def load_audioset(
     split : {"balanced_train", "unbalanced_train", "eval"}, list of them or None, \
 default=None
         Which segment lists to read; None reads every one present in ``root``.
-    classes : list of str or None, default=None
+    classes : str, list of str or None, default=None
         Keep only these classes, given by display name (``"Jazz"``) or ontology id
-        (``"/m/03_d0"``), in this order; segments with none of them are left out. None keeps
-        all the classes of class_labels_indices.csv in its order.
+        (``"/m/03_d0"``), in this order (one string is one class); segments with none of
+        them are left out. None keeps all the classes of class_labels_indices.csv in its
+        order.
     audio_dir : str or path-like, default=None
         Folder searched recursively for the clips, matched by YouTube id: a file named
         ``<YTID>``, ``Y<YTID>`` or either followed by ``_``, ``-`` or ``.`` (e.g.
@@ -137,7 +155,13 @@ default=None
         ``root`` lacks class_labels_indices.csv or any segment list, or no segment has a
         local clip (unless ``keep_missing``).
     ValueError
-        A parameter is invalid, a class is unknown, or a file is not in AudioSet's format.
+        A parameter is invalid, a class is unknown or named twice, or a file is not in
+        AudioSet's format.
+
+    Warns
+    -----
+    UserWarning
+        Some segments (not all) have no local clip and are left out: the counts.
 
     Examples
     --------
@@ -175,10 +199,10 @@ default=None
                 f"{root} does not hold the {_DATASET} layout: no segment list "
                 f"({', '.join(f'{name}_segments.csv' for name in SPLITS)}). Expected {_LAYOUT}"
             )
-    records = []
+    records, sources = [], []
     for name in splits:
-        path = find_file(root, [f"{name}_segments.csv"], _DATASET, _LAYOUT)
-        records += _read_segments(path, name)
+        sources.append(find_file(root, [f"{name}_segments.csv"], _DATASET, _LAYOUT))
+        records += _read_segments(sources[-1], name)
     frame = pd.DataFrame(
         records, columns=["ytid", "start_seconds", "end_seconds", "mids", "split"]
     )
@@ -187,14 +211,10 @@ default=None
     if classes is None:
         mids = list(class_table["mid"])
     else:
-        mid_of_name = dict(zip(class_table["display_name"], class_table["mid"]))
-        unknown = [c for c in classes if c not in name_of and c not in mid_of_name]
-        if unknown:
-            raise ValueError(f"classes {unknown} are not in class_labels_indices.csv")
-        mids = [c if c in name_of else mid_of_name[c] for c in classes]
-    if classes is not None:
+        mids = _class_mids(classes, class_table)
         wanted = set(mids)
-        frame = frame[[not wanted.isdisjoint(labels) for labels in frame["mids"]]]
+        frame = frame[np.array([not wanted.isdisjoint(labels) for labels in frame["mids"]],
+                               dtype=bool)]  # a mask: a list of no rows would select columns
 
     audio_root = root if audio_dir is None else check_root(audio_dir, _DATASET)
     ytids = set(frame["ytid"])
@@ -206,7 +226,9 @@ default=None
     frame.insert(0, "path", frame["ytid"].map(found).to_numpy())
     frame["has_audio"] = frame["path"].notna().to_numpy()
 
-    kept = drop_missing(frame, keep_missing, _DATASET, audio_root)
+    kept = drop_missing(frame, keep_missing, _DATASET, audio_root,
+                        source=", ".join(map(str, sources)),
+                        fix="pass audio_dir= the folder holding the clips")
     target = binarize(kept["mids"], mids)  # after dropping: the unbalanced set has 2M rows
     kept = kept.drop(columns="mids")
     data = build_result(

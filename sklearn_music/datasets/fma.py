@@ -13,6 +13,7 @@ from ._common import (
     check_splits,
     drop_missing,
     find_file,
+    parse_ids,
     resolve_audio,
 )
 
@@ -62,7 +63,20 @@ def _read_tracks(path):
             f"{path}: missing columns {missing}; tracks.csv has two header rows "
             "(e.g. 'track' then 'genre_top') and a third row naming the index track_id"
         )
+    tracks.index = parse_ids(tracks.index, path, "track_id", 4)  # after three header rows
     return tracks
+
+
+def _read_genres(path):
+    """{genre_id: title} from genres.csv."""
+    try:
+        genres = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not FMA's genres.csv ({exc})") from exc
+    if not {"genre_id", "title"} <= set(genres.columns):
+        raise ValueError(f"{path}: expected the columns genre_id, #tracks, parent, "
+                         f"title, top_level; got {list(genres.columns)}")
+    return dict(zip(parse_ids(genres["genre_id"], path, "genre_id", 2).tolist(), genres["title"]))
 
 
 def _genre_ids(values, path):
@@ -71,9 +85,16 @@ def _genre_ids(values, path):
     for track_id, value in values.items():
         try:
             ids = json.loads(value) if isinstance(value, str) else []
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: track {track_id} has genre ids {value!r}") from exc
-        parsed.append([int(i) for i in ids])
+        except json.JSONDecodeError:
+            ids = None
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            raise ValueError(
+                f"{path}: track {track_id} has genre ids {value!r}; expected a list of "
+                "integers such as [21, 76]"
+            )
+        parsed.append(ids)
     return parsed
 
 
@@ -129,7 +150,14 @@ def load_fma(
         ``root`` does not hold the FMA layout, or no track has its audio (unless
         ``keep_missing``).
     ValueError
-        A parameter is invalid, or tracks.csv or genres.csv is not in FMA's format.
+        A parameter is invalid, or tracks.csv or genres.csv is not in FMA's format (the
+        message names the file, and the line or track where there is one; a track_id listed
+        twice is an error).
+
+    Warns
+    -----
+    UserWarning
+        Some tracks (not all) have no audio file and are left out: the counts.
 
     Examples
     --------
@@ -166,7 +194,7 @@ def load_fma(
     if splits is not None:
         tracks = tracks[tracks[("set", "split")].isin(splits).to_numpy()]
 
-    frame = pd.DataFrame({"track_id": tracks.index.astype(int)})
+    frame = pd.DataFrame({"track_id": tracks.index})
     for column, name in _COLUMNS.items():
         frame[name] = tracks[column].to_numpy()
     audio_root = (
@@ -183,11 +211,7 @@ def load_fma(
         genres_path = find_file(
             tracks_path.parent, ["genres.csv"], _DATASET, _LAYOUT
         )
-        genres = pd.read_csv(genres_path)
-        if not {"genre_id", "title"} <= set(genres.columns):
-            raise ValueError(f"{genres_path}: expected the columns genre_id, #tracks, parent, "
-                             f"title, top_level; got {list(genres.columns)}")
-        title_of = dict(zip(genres["genre_id"].astype(int), genres["title"].astype(str)))
+        title_of = _read_genres(genres_path)
         id_lists = _genre_ids(tracks[("track", target)], tracks_path)
         unknown = sorted({i for ids in id_lists for i in ids} - set(title_of))
         if unknown:
@@ -196,7 +220,8 @@ def load_fma(
         target_names = sorted({title for titles in title_lists for title in titles})
         labels = binarize(title_lists, target_names)
 
-    kept = drop_missing(frame, keep_missing, _DATASET, audio_root)
+    kept = drop_missing(frame, keep_missing, _DATASET, audio_root, source=tracks_path,
+                        fix="pass audio_dir= the folder holding 000/ ... 155/")
     return build_result(
         kept,
         target=np.asarray(labels)[kept.index.to_numpy()],

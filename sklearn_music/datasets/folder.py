@@ -1,11 +1,9 @@
 """A labelled collection of your own: one subfolder of audio files per class."""
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._common import AUDIO_EXTENSIONS, undecodable_hint
+from ._common import AUDIO_EXTENSIONS, check_root, undecodable_hint
 
 __all__ = ["load_audio_folder", "AUDIO_EXTENSIONS"]
 
@@ -20,7 +18,9 @@ def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
     Parameters
     ----------
     root : str or os.PathLike
-        The folder holding one subfolder per class.
+        The folder holding one subfolder per class (``~`` is expanded). Names starting
+        with ``.`` are skipped, folders and files alike: hidden files such as macOS's
+        ``._clip.wav`` resource forks are not audio.
     extensions : sequence of str, default=AUDIO_EXTENSIONS
         File endings counted as audio (case-insensitive).
     as_frame : bool, default=False
@@ -35,7 +35,7 @@ def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
     Raises
     ------
     FileNotFoundError
-        ``root`` does not exist.
+        ``root`` is not a folder.
     ValueError
         ``root`` holds no subfolder with audio files.
 
@@ -51,14 +51,13 @@ def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
     >>> data.target.tolist(), data.target_names.tolist()
     (['cello', 'flute'], ['cello', 'flute'])
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder")
+    root = check_root(root, "audio folder")
     extensions = tuple(e.lower() for e in extensions)
     paths, labels = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         files = sorted(
-            f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in extensions
+            f for f in folder.iterdir()
+            if f.is_file() and f.suffix.lower() in extensions and not f.name.startswith(".")
         )
         paths += [str(f) for f in files]
         labels += [folder.name] * len(files)

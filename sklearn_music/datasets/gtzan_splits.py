@@ -44,8 +44,8 @@ IEEE Trans. Multimedia, 17(11), 2059-2071.
 
 
 def _read_lists(lists):
-    """(clip, genre, split) rows from the three list files."""
-    rows = []
+    """(clip, genre, split) rows from the three list files; a clip may be listed once."""
+    rows, where = [], {}
     for split in SPLITS:
         if lists is None:
             source = resources.files(__package__) / "data" / f"gtzan_{_LIST_NAMES[split]}"
@@ -67,6 +67,13 @@ def _read_lists(lists):
                 raise ValueError(
                     f"{source}, line {line}: expected <genre>/<genre>.<number>.<ext>, got {entry!r}"
                 )
+            if clip in where:
+                raise ValueError(
+                    f"{source}, line {line}: {clip} is already listed at {where[clip]}; "
+                    "list each clip once (a clip in two parts leaks from training into "
+                    "evaluation)"
+                )
+            where[clip] = f"{source.name}, line {line}"
             rows.append((clip, genre, split))
     return rows
 
@@ -129,7 +136,13 @@ def load_gtzan_split(
     FileNotFoundError
         ``root`` holds no genre folder, or none of the clips (unless ``keep_missing``).
     ValueError
-        A parameter is invalid, or a list file is malformed.
+        A parameter is invalid, or a list file is malformed or lists a clip twice (in one
+        list or in two: a leak).
+
+    Warns
+    -----
+    UserWarning
+        Some clips of the lists (not all) are not in ``root`` and are left out: the counts.
 
     Examples
     --------
@@ -157,7 +170,12 @@ def load_gtzan_split(
     frame["has_audio"] = frame["path"].notna().to_numpy()
     if splits is not None:
         frame = frame[frame["split"].isin(splits).to_numpy()]
-    frame = drop_missing(frame, keep_missing, _DATASET, base)
+    frame = drop_missing(
+        frame, keep_missing, _DATASET, base,
+        source="the split lists" if lists is None else Path(lists),
+        fix="pass root= the GTZAN folder whose genre folders hold the clips, named "
+            "<genre>.<number>.<ext> (e.g. blues/blues.00029.au)",
+    )
     return build_result(
         frame.drop(columns="genre"),
         target=frame["genre"].to_numpy(dtype=object),

@@ -10,6 +10,7 @@ from ._common import (
     check_splits,
     drop_missing,
     find_file,
+    parse_ids,
     resolve_audio,
 )
 
@@ -101,7 +102,14 @@ def load_magnatagatune(
         ``root`` is not a MagnaTagATune folder, or no clip has its audio (unless
         ``keep_missing``).
     ValueError
-        A parameter is invalid, or annotations_final.csv is not in the expected format.
+        A parameter is invalid, or annotations_final.csv or clip_info_final.csv is not in
+        the expected format (the message names the file, and the line of a clip_id that is
+        not an integer or is repeated).
+
+    Warns
+    -----
+    UserWarning
+        Some clips (not all) have no audio file and are left out: the counts.
 
     Examples
     --------
@@ -147,9 +155,10 @@ def load_magnatagatune(
     target_names = [tag_columns[i] for i in keep]
     target = tags[:, keep]
 
-    frame = pd.DataFrame(
-        {"clip_id": annotations["clip_id"].astype(int), "mp3_path": annotations["mp3_path"]}
-    )
+    frame = pd.DataFrame({
+        "clip_id": parse_ids(annotations["clip_id"], annotations_path, "clip_id", 2),
+        "mp3_path": annotations["mp3_path"],
+    })
     frame["fold"] = frame["mp3_path"].str[:1]
     frame["split"] = frame["fold"].map(SPLIT_OF_FOLDER)
     clip_info_path = root / "clip_info_final.csv"
@@ -158,8 +167,9 @@ def load_magnatagatune(
         if "clip_id" not in clip_info.columns:
             raise ValueError(f"{clip_info_path}: no clip_id column")
         joined = [column for column in _CLIP_INFO_COLUMNS if column in clip_info.columns]
-        clip_info = clip_info[["clip_id", *joined]].astype({"clip_id": int})
-        frame = frame.merge(clip_info, on="clip_id", how="left", validate="one_to_one")
+        clip_info = clip_info[["clip_id", *joined]].assign(
+            clip_id=parse_ids(clip_info["clip_id"], clip_info_path, "clip_id", 2))
+        frame = frame.merge(clip_info, on="clip_id", how="left")
 
     audio_root = _default_audio_dir(root) if audio_dir is None else check_root(audio_dir, _DATASET)
     paths, exists = resolve_audio(audio_root, frame["mp3_path"])
@@ -170,7 +180,8 @@ def load_magnatagatune(
     if splits is not None:
         rows &= frame["split"].isin(splits).to_numpy()
     frame = frame[rows]
-    frame = drop_missing(frame, keep_missing, _DATASET, audio_root)
+    frame = drop_missing(frame, keep_missing, _DATASET, audio_root, source=annotations_path,
+                         fix="pass audio_dir= the folder holding the folders 0/ ... f/")
     return build_result(
         frame,
         target=target[frame.index.to_numpy()],

@@ -154,14 +154,15 @@ def load_msd_lastfm(
     root : str or path-like
         Folder holding ``lastfm_tags.db`` or the JSON folders ``lastfm_train/`` and
         ``lastfm_test/`` (or ``lastfm_subset/``), and optionally ``track_metadata.db``.
-        The database is read when both are present.
+        When both are present, the database is read unless ``split`` is given.
     split : {"train", "test", "subset"}, list of them or None, default=None
         Read only these JSON folders (``lastfm_train/``, ``lastfm_test/``,
         ``lastfm_subset/``). None reads ``lastfm_train/`` and ``lastfm_test/``, or
         ``lastfm_subset/`` when neither is there: the subset's tracks are all in train or
         test, and reading them twice would put one track on both sides of a split. A
         track in more than one folder read is one row, from the first of train, test,
-        subset. The database has no split.
+        subset. The database has no split: with ``split``, the JSON folders are read even
+        beside it.
     n_top_tags : int or None, default=50
         Use the ``n_top_tags`` most frequent tags (counted as below) as targets, most
         frequent first; None keeps every tag.
@@ -196,7 +197,14 @@ def load_msd_lastfm(
         ``root`` holds no tag source, or no track has a preview under ``audio_dir``
         (unless ``keep_missing``).
     ValueError
-        A parameter is invalid, or a file is not in the dataset's format.
+        A parameter is invalid, a file is not in the dataset's format, or ``split`` is
+        given where only the database (which has no split) is.
+
+    Warns
+    -----
+    UserWarning
+        With ``audio_dir``, some tracks (not all) have no preview and are left out: the
+        counts.
 
     Examples
     --------
@@ -231,12 +239,14 @@ def load_msd_lastfm(
         folders = [(folder, split) for folder, split in folders if split != "subset"]
     elif splits is not None:
         folders = [(folder, split) for folder, split in folders if split in splits]
-    if database.is_file():
-        if splits is not None:
-            raise ValueError(f"split needs the JSON folders: {database} has no split")
-        track_ids, tags, track_splits = _read_tags_db(database, tag_threshold)
-    elif folders:
+    if splits is not None and not folders and database.is_file():
+        raise ValueError(f"split needs the JSON folders: {database} has no split")
+    if folders and (splits is not None or not database.is_file()):
         track_ids, tags, track_splits = _read_tags_json(folders, tag_threshold)
+        source = ", ".join(str(folder) for folder, _ in folders)
+    elif database.is_file():
+        track_ids, tags, track_splits = _read_tags_db(database, tag_threshold)
+        source = database
     else:
         missing = f"no folder of split={split!r}" if splits else "lastfm_tags.db is missing"
         raise FileNotFoundError(
@@ -270,7 +280,8 @@ def load_msd_lastfm(
         frame["path"] = paths.to_numpy()
         frame["has_audio"] = paths.notna().to_numpy()
 
-    kept = drop_missing(frame, keep_missing or audio_dir is None, _DATASET, audio_root)
+    kept = drop_missing(frame, keep_missing or audio_dir is None, _DATASET, audio_root,
+                        source=source, fix="pass audio_dir= the folder holding the previews")
     rows = kept.index.to_numpy()
     data = build_result(
         kept,

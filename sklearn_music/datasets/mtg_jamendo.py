@@ -1,6 +1,7 @@
 """MTG-Jamendo: 55,000+ full tracks with genre, instrument and mood/theme tags."""
 
 import csv
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -69,8 +70,25 @@ def _read_tsv(path):
                 raise ValueError(
                     f"{path}, line {line}: DURATION {row[4]!r} is not a number"
                 ) from exc
-            rows.append((row[0], row[1], row[2], row[3], duration, tuple(row[5:])))
+            tags = tuple(tag.strip() for tag in row[5:] if tag.strip())  # a trailing tab: ""
+            rows.append((row[0], row[1], row[2], row[3], duration, tags))
     return rows
+
+
+def _warn_repeated(frame, source):
+    """Warn when a track is listed more than once: twice in a split, or in two parts."""
+    repeated = frame[frame["track_id"].duplicated(keep=False).to_numpy()]
+    if repeated.empty:
+        return
+    first = repeated["track_id"].iloc[0]
+    parts = repeated.loc[repeated["track_id"] == first, "split"].tolist()
+    warnings.warn(
+        f"{_DATASET}: tracks listed more than once in {source}: "
+        f"{repeated['track_id'].nunique()}, e.g. {first} (split {parts}); each row is kept, "
+        "and a track in two parts leaks from training into evaluation: drop the repeated "
+        "track_ids",
+        stacklevel=3,
+    )
 
 
 def _metadata_folder(root):
@@ -140,6 +158,12 @@ def load_mtg_jamendo(
     ValueError
         A parameter is invalid, or a TSV file is not in the dataset's format.
 
+    Warns
+    -----
+    UserWarning
+        A track is listed more than once (in two parts of the split, a leak, or twice in
+        one), or some tracks (not all) have no audio file and are left out.
+
     Examples
     --------
     Split 0 of three tracks, in the original format (the real one has 55,525):
@@ -174,19 +198,21 @@ def load_mtg_jamendo(
         raise ValueError("split needs split_index: the subset's own TSV file has no splits")
 
     if split_index is None:
-        path = find_file(root, [f"{stem}.tsv"], _DATASET, _LAYOUT)
-        records = [(*row, None) for row in _read_tsv(path)]
+        source = find_file(root, [f"{stem}.tsv"], _DATASET, _LAYOUT)
+        records = [(*row, None) for row in _read_tsv(source)]
     else:
         folder = f"splits/split-{split_index}"
         records = []
         for part in SPLITS:
             path = find_file(root, [f"{folder}/{stem}-{part}.tsv"], _DATASET, _LAYOUT)
             records += [(*row, part) for row in _read_tsv(path)]
+        source = root / folder / f"{stem}-{{{','.join(SPLITS)}}}.tsv"
 
     frame = pd.DataFrame(
         records,
         columns=["track_id", "artist_id", "album_id", "PATH", "duration", "tags", "split"],
     )
+    _warn_repeated(frame, source)
     target_names = (
         sorted({tag for tags in frame["tags"] for tag in tags})
         if n_top_tags is None
@@ -204,7 +230,8 @@ def load_mtg_jamendo(
     if splits is not None:
         rows &= frame["split"].isin(splits).to_numpy()
     frame = frame[rows]
-    frame = drop_missing(frame, keep_missing, _DATASET, audio_root)
+    frame = drop_missing(frame, keep_missing, _DATASET, audio_root, source=source,
+                         fix="pass audio_dir= the folder holding the audio folders 00/ ... 99/")
     return build_result(
         frame,
         target=target[frame.index.to_numpy()],

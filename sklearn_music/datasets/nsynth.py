@@ -67,13 +67,33 @@ def _read_examples(path):
     required = ("instrument_family_str", "instrument_source_str", "instrument_str", "pitch",
                 "velocity", "qualities")
     for note_str, note in examples.items():
+        if not isinstance(note, dict):
+            raise ValueError(f"{path}: note {note_str!r} is {note!r}, not an object")
         missing = [k for k in required if k not in note]
         if missing:
             raise ValueError(f"{path}: note {note_str!r} lacks {missing}")
-        if len(note["qualities"]) != len(QUALITIES):
-            raise ValueError(f"{path}: note {note_str!r} has {len(note['qualities'])} "
-                             f"qualities, NSynth has {len(QUALITIES)}")
+        problem = _note_problem(note)
+        if problem:
+            raise ValueError(f"{path}: note {note_str!r} {problem}")
     return examples
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _note_problem(note):
+    """What is wrong with one note of examples.json, or None."""
+    family, qualities = note["instrument_family_str"], note["qualities"]
+    if family not in FAMILIES:
+        return f"has instrument_family_str {family!r}, not one of NSynth's {list(FAMILIES)}"
+    if not (isinstance(qualities, list) and len(qualities) == len(QUALITIES)
+            and all(q in (0, 1) and _is_int(q) for q in qualities)):
+        return f"has qualities {qualities!r}; expected a list of {len(QUALITIES)} 0/1 values"
+    for key in ("pitch", "velocity"):
+        if not _is_int(note[key]):
+            return f"has {key} {note[key]!r}; expected an integer (MIDI)"
+    return None
 
 
 def load_nsynth(root, *, subset=None, keep_missing=False, as_frame=False):
@@ -115,7 +135,14 @@ def load_nsynth(root, *, subset=None, keep_missing=False, as_frame=False):
         ``root`` is not the NSynth layout (the message says what is missing), or no note
         of ``examples.json`` has its audio (unless ``keep_missing``).
     ValueError
-        ``examples.json`` is not NSynth's format, or ``subset`` is not a subset name.
+        ``examples.json`` is not NSynth's format (the message names the file and the note:
+        e.g. a family that is not one of NSynth's 11, qualities that are not ten 0/1
+        values, a pitch that is not an integer), or ``subset`` is not a subset name.
+
+    Warns
+    -----
+    UserWarning
+        Some notes (not all) have no audio file and are left out: the counts.
 
     Examples
     --------
@@ -155,7 +182,9 @@ def load_nsynth(root, *, subset=None, keep_missing=False, as_frame=False):
         "has_audio": np.array([p.is_file() for p in paths], dtype=bool),
     })
     target = np.array([examples[n]["instrument_family_str"] for n in notes], dtype=object)
-    kept = drop_missing(frame, keep_missing, _DATASET, audio)
+    kept = drop_missing(frame, keep_missing, _DATASET, audio, source=folder / "examples.json",
+                        fix=f"put the notes' <note_str>.wav files in {audio} (as NSynth's "
+                            "archives extract)")
     rows = kept.index.to_numpy()
     result = build_result(kept, target=target[rows], target_names=list(FAMILIES), descr=DESCR,
                           as_frame=as_frame)
