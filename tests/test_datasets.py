@@ -124,8 +124,30 @@ def test_gtzan_bad_annotation_names_the_file(tmp_path, folder, name, text, match
         load_gtzan(tmp_path)
 
 
+def test_gtzan_keys_in_genre_folders_as_lerchs_repository_has_them(tmp_path):
+    """gtzan_key/genres/<genre>/<clip>.lerch.txt, copied to key/, is read like key/<clip>."""
+    for clip in ["jazz.00000", "jazz.00001", "rock.00000"]:
+        _clip(tmp_path / "genres" / clip.split(".")[0] / f"{clip}.wav")
+    (tmp_path / "key" / "jazz").mkdir(parents=True)
+    (tmp_path / "key" / "jazz" / "jazz.00001.lerch.txt").write_text("3\n")
+    (tmp_path / "key" / "rock.00000.lerch.txt").write_text("22\n")
+    assert load_gtzan(tmp_path).key.tolist() == [None, "C major", "G minor"]
+
+
+@pytest.mark.parametrize("folder, name", [("key", "genres/jazz/jazz.00000.lerch.txt"),
+                                          ("tempo", "jazz.00000.bpm")])
+def test_gtzan_annotation_folder_matching_no_clip_warns(tmp_path, folder, name):
+    _clip(tmp_path / "genres" / "jazz" / "jazz.00000.wav")
+    (tmp_path / folder / name).parent.mkdir(parents=True)
+    (tmp_path / folder / name).write_text("3\n")
+    with pytest.warns(UserWarning, match=rf"{folder} holds no annotation of any clip; expected "
+                                         "files named like"):
+        data = load_gtzan(tmp_path)
+    assert data.frame[folder].isna().all()
+
+
 def test_gtzan_wrong_layout(tmp_path):
-    with pytest.raises(FileNotFoundError, match="is not a folder"):
+    with pytest.raises(FileNotFoundError, match="nowhere: no such folder"):
         load_gtzan(tmp_path / "nowhere")
     _clip(tmp_path / "blues" / "00000.wav")  # audio, but not named <genre>.<index>
     with pytest.raises(FileNotFoundError, match=r"does not hold the GTZAN layout.*genres/<genre>"):
@@ -179,12 +201,20 @@ def test_nsynth_subsets_and_missing_audio(tmp_path, nsynth_root):
         load_nsynth(tmp_path, subset="dev")
     first = sorted((test_folder / "audio").iterdir())[0]
     first.unlink()
-    assert len(load_nsynth(tmp_path, subset="test").paths) == 59
+    with pytest.warns(UserWarning, match=r"kept 59 of 60 clips listed in .*examples\.json; 1 "
+                                         "without an audio file"):
+        assert len(load_nsynth(tmp_path, subset="test").paths) == 59
     kept = load_nsynth(tmp_path, subset="test", keep_missing=True)
     assert len(kept.paths) == 60 and kept.has_audio.sum() == 59
     shutil.rmtree(test_folder / "audio")
-    with pytest.raises(FileNotFoundError, match="none of the 60 clips"):
+    with pytest.raises(FileNotFoundError, match="none of the 60 clips") as error:
         load_nsynth(tmp_path, subset="test")
+    assert "<note_str>.wav files in" in str(error.value)
+    assert "audio_dir" not in str(error.value)  # load_nsynth has no audio_dir
+
+
+NOTE = dict(instrument_family_str="bass", instrument_source_str="acoustic",
+            instrument_str="a", pitch=60, velocity=100, qualities=[0] * 10)
 
 
 @pytest.mark.parametrize(
@@ -193,6 +223,15 @@ def test_nsynth_subsets_and_missing_audio(tmp_path, nsynth_root):
         ("{not json", "examples.json: not valid JSON"),
         ("[1, 2]", "examples.json: expected an object keyed by note_str"),
         (json.dumps({"a-060-100": {"pitch": 60}}), "note 'a-060-100' lacks"),
+        (json.dumps({"a-060-100": 3}), "note 'a-060-100' is 3, not an object"),
+        (json.dumps({"a-060-100": dict(NOTE, instrument_family_str="fiddle")}),
+         "note 'a-060-100' has instrument_family_str 'fiddle', not one of NSynth's"),
+        (json.dumps({"a-060-100": dict(NOTE, qualities=3)}),
+         "note 'a-060-100' has qualities 3; expected a list of 10 0/1 values"),
+        (json.dumps({"a-060-100": dict(NOTE, qualities=[2] * 10)}), "has qualities \\[2, 2"),
+        (json.dumps({"a-060-100": dict(NOTE, pitch="sixty")}),
+         "note 'a-060-100' has pitch 'sixty'; expected an integer"),
+        (json.dumps({"a-060-100": dict(NOTE, velocity=True)}), "has velocity True"),
     ],
 )
 def test_nsynth_bad_metadata_names_the_file(tmp_path, content, match):

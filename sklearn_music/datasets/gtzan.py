@@ -1,6 +1,7 @@
 """GTZAN: genre, with key, tempo and beat annotations when they are present."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,9 @@ GTZAN (Tzanetakis & Cook, 2002): 1,000 clips of 30 s, 22,050 Hz mono, 100 in eac
 genres, laid out as genres/<genre>/<genre>.<5-digit index>.<wav|au|flac>.
 
 Annotations attached when their folders sit beside genres/:
-- key/<genre>.<index>.lerch.txt: A. Lerch's global key, one integer counted from A
-  (0 = A major, 3 = C major, 12 = A minor; -1 = modulating or unknown -> None here);
+- key/<genre>.<index>.lerch.txt or key/<genre>/<genre>.<index>.lerch.txt (the layout of
+  genres/ in Lerch's gtzan_key repository): A. Lerch's global key, one integer counted
+  from A (0 = A major, 3 = C major, 12 = A minor; -1 = modulating or unknown -> None here);
 - tempo/gtzan_<genre>_<index>.bpm: the tempo in BPM (Marchand & Peeters' annotations);
 - beats/gtzan_<genre>_<index>.beats: beat times, a line "time<TAB>position in bar".
 
@@ -102,10 +104,18 @@ def _read_beats(path):
     return times, times[positions == 1]
 
 
-def _annotation(folder, name, read):
-    """read(folder/name), or None when the clip has no annotation file."""
-    path = folder / name
-    return read(path) if path.is_file() else None
+def _annotations(folder, candidates, read):
+    """read() of each clip's annotation file, the first of its ``candidates`` that exists
+    (None where none does); warn when ``folder`` holds no annotation of any clip."""
+    paths = [next((p for p in names if p.is_file()), None) for names in candidates]
+    if paths and all(p is None for p in paths):
+        expected = " or ".join(str(p.relative_to(folder)) for p in candidates[0])
+        warnings.warn(
+            f"{_DATASET}: {folder} holds no annotation of any clip; expected files named "
+            f"like {expected}",
+            stacklevel=3,
+        )
+    return [None if p is None else read(p) for p in paths]
 
 
 def load_gtzan(root, *, group_size=10, as_frame=False):
@@ -117,7 +127,8 @@ def load_gtzan(root, *, group_size=10, as_frame=False):
         The GTZAN folder, holding ``genres/<genre>/<genre>.NNNNN.wav`` (``.au`` and
         ``.flac`` too; ``genres_original/``, as in the Kaggle copy, or the genre folders
         directly in ``root`` are accepted) and, optionally, the annotation folders
-        ``key/``, ``tempo/`` and ``beats/``.
+        ``key/`` (``<genre>.NNNNN.lerch.txt`` files, in it or in its genre folders as
+        Lerch's gtzan_key repository has them), ``tempo/`` and ``beats/``.
     group_size : int, default=10
         Consecutive clips of a genre that share a group. GTZAN's clips come in runs by the
         same artist (often ten or more: Sturm, 2013); grouping ten keeps most runs whole.
@@ -145,6 +156,11 @@ def load_gtzan(root, *, group_size=10, as_frame=False):
         ``root`` is not a folder or holds no GTZAN clip.
     ValueError
         An annotation file cannot be read (the message names it).
+
+    Warns
+    -----
+    UserWarning
+        An annotation folder holds no file named after any clip (a layout not read here).
 
     See Also
     --------
@@ -181,18 +197,20 @@ def load_gtzan(root, *, group_size=10, as_frame=False):
                              groups=f"{folder.name}/{int(index) // group_size}",
                              index=index))
     frame = pd.DataFrame(rows)
-    if (root / "key").is_dir():
-        frame["key"] = pd.Series([_annotation(root / "key", f"{c}.lerch.txt", _lerch_key)
-                                  for c in frame["clip"]], dtype=object)
+    key, tempo, beats = root / "key", root / "tempo", root / "beats"
+    if key.is_dir():
+        names = [(key / f"{c}.lerch.txt", key / g / f"{c}.lerch.txt")
+                 for g, c in zip(frame["genre"], frame["clip"])]
+        frame["key"] = pd.Series(_annotations(key, names, _lerch_key), dtype=object)
     stems = [f"gtzan_{g}_{i}" for g, i in zip(frame["genre"], frame["index"])]
-    if (root / "tempo").is_dir():
-        tempo = [_annotation(root / "tempo", f"{s}.bpm", lambda p: _read_number(p, float))
-                 for s in stems]
-        frame["tempo"] = np.array([np.nan if t is None else t for t in tempo])
-    if (root / "beats").is_dir():
-        beats = [_annotation(root / "beats", f"{s}.beats", _read_beats) for s in stems]
-        frame["beats"] = pd.Series([None if b is None else b[0] for b in beats], dtype=object)
-        frame["downbeats"] = pd.Series([None if b is None else b[1] for b in beats],
+    if tempo.is_dir():
+        values = _annotations(tempo, [(tempo / f"{s}.bpm",) for s in stems],
+                              lambda p: _read_number(p, float))
+        frame["tempo"] = np.array([np.nan if t is None else t for t in values])
+    if beats.is_dir():
+        values = _annotations(beats, [(beats / f"{s}.beats",) for s in stems], _read_beats)
+        frame["beats"] = pd.Series([None if b is None else b[0] for b in values], dtype=object)
+        frame["downbeats"] = pd.Series([None if b is None else b[1] for b in values],
                                        dtype=object)
     genres = sorted(frame["genre"].unique())
     return build_result(
