@@ -68,11 +68,13 @@ NSYNTH_MINI = Path(__file__).resolve().parents[2] / "shared" / "data" / "nsynth-
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n-train", type=int, default=3000, help="training notes")
-    parser.add_argument("--n-test", type=int, default=1000, help="test notes")
-    parser.add_argument("--n-mixtures", type=int, default=1500,
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="training notes (default 3000; 300 with --quick)")
+    parser.add_argument("--n-test", type=int, default=None,
+                        help="test notes (default 1000; 200 with --quick)")
+    parser.add_argument("--n-mixtures", type=int, default=None,
                         help="training mixtures for tagging, a third as many to test "
-                             "(0 skips tagging)")
+                             "(0 skips tagging; default 1500, 150 with --quick)")
     parser.add_argument("--train-soundfont", action="append", default=None,
                         help="SoundFont of the training notes, repeatable: the notes take "
                              "turns ('default': TimGM6mb, the default)")
@@ -96,11 +98,14 @@ def parse_args(argv):
                              "join the training notes and a new network is fitted")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
-                        help="300 training and 200 test notes, 150 mixtures, 5 epochs")
+                        help="300 training and 200 test notes, 150 mixtures, 5 epochs, "
+                             "where those options are not given")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.n_train, args.n_test, args.n_mixtures = 300, 200, 150
-        args.max_epochs = args.max_epochs or 5
+    sizes = dict(n_train=(3000, 300), n_test=(1000, 200), n_mixtures=(1500, 150),
+                 max_epochs=(None, 5))
+    for name, (full, quick) in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
     args.train_soundfont = [None if f == "default" else f
                             for f in args.train_soundfont or ["default"]]
     args.test_soundfont = args.test_soundfont or [FLUID_R3]

@@ -175,10 +175,13 @@ def _compare(job, ours, ref):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--n-clips", type=int, default=200)
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--jobs", default="mel,gtzan")
+    parser.add_argument("--data", default=str(DEFAULT_DATA),
+                        help="a GTZAN folder (genres/<genre>/*.flac)")
+    parser.add_argument("--n-clips", type=int, default=200,
+                        help="clips to process (the folder's files, repeated as needed)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="worker processes of ours")
+    parser.add_argument("--jobs", nargs="+", default=["mel", "gtzan"], choices=["mel", "gtzan"],
+                        help="the mel spectrogram, the GTZAN feature set (108 columns)")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--job", help=argparse.SUPPRESS)
     parser.add_argument("--paths-file", help=argparse.SUPPRESS)
@@ -191,13 +194,14 @@ def main():
     if not files:
         sys.exit(f"no GTZAN clips under {args.data}/genres")
     paths = [files[i % len(files)] for i in range(args.n_clips)]
-    print(f"{len(paths)} clips ({len(files)} GTZAN files, 30 s each, repeated); "
+    print(f"{len(paths)} clips ({len(set(paths))} GTZAN files of 30 s"
+          f"{', repeated' if len(paths) > len(files) else ''}); "
           f"ours with n_jobs={args.n_jobs}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         paths_file = os.path.join(folder, "paths.txt")
         Path(paths_file).write_text("\n".join(paths))
-        for job in args.jobs.split(","):
+        for job in args.jobs:
             ref = _measure("librosa", job, paths_file, 1, folder)
             ours = _measure("ours", job, paths_file, args.n_jobs, folder)
             for name, r in (("librosa loop", ref), ("sklearn-music", ours)):

@@ -55,12 +55,15 @@ print(json.dumps({"traced_peak_mb": peak / 2**20, "max_rss_mb": rss / 2**20,
 
 
 def write_recording(path, minutes, sr, channels, seed=0):
-    """A seeded synthetic recording, written a minute at a time."""
+    """A seeded synthetic recording of ``minutes`` (rounded to samples), written a minute
+    at a time."""
     rng = np.random.default_rng(seed)
     step = sr // 4
+    left = int(round(minutes * 60 * sr))
     with sf.SoundFile(path, "w", samplerate=sr, channels=channels, subtype="PCM_16") as f:
-        for _ in range(int(minutes)):
-            t = np.arange(60 * sr) / sr
+        while left > 0:
+            t = np.arange(min(60 * sr, left)) / sr
+            left -= len(t)
             y = 0.003 * rng.standard_normal(len(t))
             for start in range(0, len(t), step):
                 f0 = 110 * 2 ** (rng.integers(0, 24) / 12)
@@ -74,11 +77,15 @@ def write_recording(path, minutes, sr, channels, seed=0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--minutes", type=float, default=60,
+                        help="length of the synthetic recording (default 60)")
     parser.add_argument("--file-sr", type=int, default=44100)
     parser.add_argument("--channels", type=int, default=2)
-    parser.add_argument("--jobs", nargs="+", default=["union", "mel"])
+    parser.add_argument("--jobs", nargs="+", default=["union", "mel"], choices=["union", "mel"],
+                        help="what to compute: the GTZAN feature union, the mel spectrogram")
     args = parser.parse_args()
+    if args.minutes <= 0:
+        parser.error(f"--minutes must be > 0, got {args.minutes}")
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "recording.wav")
         write_recording(path, args.minutes, args.file_sr, args.channels)
@@ -88,7 +95,9 @@ def main():
             for mode in ("blocks", "whole"):
                 out = str(Path(folder) / f"{job}-{mode}.npy")
                 run = subprocess.run([sys.executable, "-c", CHILD, path, job, mode, out],
-                                     capture_output=True, text=True, check=True)  # fmt: skip
+                                     capture_output=True, text=True)  # fmt: skip
+                if run.returncode:
+                    sys.exit(f"{job}/{mode} failed:\n{run.stderr}")
                 report[f"{job}/{mode}"] = json.loads(run.stdout.strip().splitlines()[-1])
                 outputs[mode] = np.load(out)
             difference = np.abs(outputs["blocks"] - outputs["whole"])

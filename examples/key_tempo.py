@@ -56,7 +56,7 @@ def main():
         key_waves, keys = waves[has_key], np.asarray(data.key)[has_key]
         has_tempo = np.isfinite(np.asarray(data.tempo, dtype=float))
         tempo_waves, tempi = waves[has_tempo], np.asarray(data.tempo, dtype=float)[has_tempo]
-        source = f"{len(waves)} GTZAN clips"
+        source = f"GTZAN: {len(key_waves)} clips with a key, {len(tempo_waves)} with a tempo"
     else:
         pieces = make_key_pieces(args.n_clips, sr=SR, duration=12.0, random_state=0)
         grooves = make_grooves(args.n_clips, sr=SR, duration=12.0, random_state=1)
