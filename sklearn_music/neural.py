@@ -287,7 +287,7 @@ class _SpectrogramNet:
                 f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch.optim.Optimizer "
                 f"subclass, got the class {self.optimizer.__name__}"
             )
-        batch_size = self.get_params_for("iterator_train").get("batch_size", self.batch_size)
+        batch_size = self._train_batch_size()
         if isinstance(self.architecture, str) and batch_size < 2:
             raise ValueError(
                 f"batch_size={batch_size}: the built-in architectures use batch "
@@ -412,9 +412,8 @@ class _SpectrogramNet:
         with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
                 self.initialize_callbacks()
-                lr = self.get_params_for("optimizer").get("lr", self.lr)
                 for group in self.optimizer_.param_groups:  # a new schedule from lr
-                    group["lr"] = group["initial_lr"] = lr
+                    group["lr"] = group["initial_lr"] = self._initial_lr()
             else:
                 self.initialize()
             if checkpoint is None:
@@ -468,11 +467,21 @@ class _SpectrogramNet:
         given = self.get_params_for("iterator_train" if training else "iterator_valid")
         kwargs = {"batch_size": self.batch_size, **given}
         if training:
-            size = kwargs["batch_size"]  # the batches as they will be
+            size = self._train_batch_size()  # the batches as they will be
             kwargs.setdefault("shuffle", True)
             kwargs.setdefault("drop_last", len(dataset) > size and len(dataset) % size == 1)
         iterator = self.iterator_train if training else self.iterator_valid
         return iterator(dataset, **kwargs)
+
+    def _train_batch_size(self):
+        """Clips per training batch: ``iterator_train__batch_size`` if given, else
+        ``batch_size``."""
+        return self.get_params_for("iterator_train").get("batch_size", self.batch_size)
+
+    def _initial_lr(self):
+        """The learning rate each run starts from: ``optimizer__lr`` if given, else
+        ``lr``."""
+        return self.get_params_for("optimizer").get("lr", self.lr)
 
     def _module_class(self):
         if isinstance(self.architecture, str):
@@ -508,7 +517,7 @@ class _SpectrogramNet:
             cls, defaults = _OPTIMIZERS[self.optimizer]
         else:
             cls, defaults = self.optimizer, {}
-        kwargs = {**defaults, "lr": self.lr, **self.get_params_for("optimizer")}
+        kwargs = {**defaults, **self.get_params_for("optimizer"), "lr": self._initial_lr()}
         groups = [{"params": decay, "weight_decay": self.weight_decay},
                   {"params": no_decay, "weight_decay": 0.0}]
         self.optimizer_ = cls(groups, **kwargs)
