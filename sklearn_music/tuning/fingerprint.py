@@ -23,7 +23,7 @@ from optuna.trial import TrialState
 
 from .._input import is_path_list, path_list
 from .._describe import NO_OUTPUT_EFFECT, by_class, describe
-from .spaces import describe_space
+from .spaces import describe_scoring, describe_space
 
 __all__ = ["search_fingerprint", "check_fingerprint"]
 
@@ -111,7 +111,7 @@ def search_fingerprint(estimator, space, scoring, splits, X, y=None, groups=None
         "space": ({name: spec if isinstance(spec, str) else json.dumps(spec)
                    for name, spec in described.items()}
                   if isinstance(described, dict) else described),
-        "scoring": _plain(scoring) if callable(scoring) else str(scoring),
+        "scoring": describe_scoring(scoring),
         "cv": joblib.hash([[np.asarray(part, dtype=np.int64) for part in split]
                            for split in splits]),
         "X": _data(X),

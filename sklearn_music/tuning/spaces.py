@@ -293,10 +293,15 @@ def space_name(estimator, space, scoring):
     'svc-'
     """
     final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    text = json.dumps([describe_space(space), describe(scoring) if callable(scoring)
-                       else str(scoring)], sort_keys=True)
+    text = json.dumps([describe_space(space), describe_scoring(scoring)], sort_keys=True)
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     return f"{type(final).__name__.lower()}-{digest}"
+
+
+def describe_scoring(scoring):
+    """A JSON-able description of a scoring: a name (or None) as text, a callable by
+    :func:`~sklearn_music._describe.describe`."""
+    return describe(scoring) if callable(scoring) else str(scoring)
 
 
 def describe_space(space):
