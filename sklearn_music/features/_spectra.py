@@ -14,6 +14,8 @@ the spectral contrast come in two steps, one frame by frame (``tuning_peaks``,
 gets the values of the whole clip.
 """
 
+import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 
 import librosa
@@ -22,9 +24,23 @@ import scipy.fft
 import scipy.signal
 
 __all__ = ["BandedFilterbank", "chroma_from_power", "contrast_bands", "estimate_tuning",
-           "mean_tempogram", "mel_filterbank", "spectral_moments", "spectral_rolloff",
+           "mean_tempogram", "mel_filterbank", "padding_short_clips", "spectral_moments",
+           "spectral_rolloff",
            "stft_magnitude", "tuning_from_peaks", "tuning_peaks",
            "zero_crossing_rate"]  # fmt: skip
+
+@contextmanager
+def padding_short_clips():
+    """Silence librosa's notice that it zero-pads a clip shorter than the constant-Q filters.
+
+    Below about two seconds, the filters of the lowest octaves outlast the (downsampled)
+    clip; librosa pads it, which is what the chroma of a short clip needs, and warns
+    "n_fft=... is too large for input signal of length=...", which tells the user nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+        yield
+
 
 _BLOCK_FRAMES = 64  # frames transformed at once: temporaries of about 1 MB at any length
 _TEMPOGRAM_BLOCK = 1024  # tempogram frames transformed at once: about 6 MB of spectra

@@ -1,7 +1,6 @@
 """Tonal features: chroma frames, and the key-profile correlations of a clip's chroma."""
 
 import math
-import warnings
 from numbers import Integral, Real
 
 import librosa
@@ -10,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ClipTransformer, FrameTransformer
 from ._context import frame_count
-from ._spectra import chroma_from_power
+from ._spectra import chroma_from_power, padding_short_clips
 from ._stream import FrameWise
 from .key_profiles import KEY_NAMES, PITCH_CLASSES, PROFILE_NAMES, key_profiles
 
@@ -38,18 +37,10 @@ def _chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     :func:`librosa.feature.chroma_stft` does; the CQT chroma is librosa's, with the
     tuning librosa would estimate taken from the clip's context.
 
-    librosa's notice that a clip is shorter than the lowest constant-Q filters (about 2 s)
-    is silenced, as it tells the user nothing: the clip is zero-padded, which is what its
-    chroma needs. (A clip without pitched content gets tuning 0, without librosa's notice
-    about an empty frequency set: see :func:`~sklearn_music.features._spectra.tuning_from_peaks`.)
+    A clip shorter than the lowest constant-Q filters (about 2 s) is zero-padded, which is
+    what its chroma needs, without librosa's notice of it (``padding_short_clips``); a
+    clip without pitched content gets tuning 0 (see ``tuning_from_peaks``).
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
-        return _unfiltered_chroma(ctx, kind=kind, n_fft=n_fft, hop_length=hop_length,
-                                  fmin=fmin, n_octaves=n_octaves, tuning=tuning)  # fmt: skip
-
-
-def _unfiltered_chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning):
     if kind == "stft":
         if tuning is None:
             tuning = ctx.tuning(n_fft, hop_length)
@@ -58,8 +49,9 @@ def _unfiltered_chroma(ctx, *, kind, n_fft, hop_length, fmin, n_octaves, tuning)
     if tuning is None:
         tuning = ctx.tuning(*_CQT_TUNING)
     function = librosa.feature.chroma_cqt if kind == "cqt" else librosa.feature.chroma_cens
-    chroma = function(y=ctx.y, sr=ctx.sr, hop_length=hop_length, fmin=fmin,
-                      n_octaves=n_octaves, tuning=tuning)  # fmt: skip
+    with padding_short_clips():
+        chroma = function(y=ctx.y, sr=ctx.sr, hop_length=hop_length, fmin=fmin,
+                          n_octaves=n_octaves, tuning=tuning)  # fmt: skip
     return chroma[:, : frame_count(len(ctx.y), hop_length)]
 
 

@@ -19,13 +19,14 @@ it take the bass's share of the spectrum out of the chroma.
 """
 
 import warnings
-from contextlib import contextmanager
 from functools import lru_cache
 
 import librosa
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.optimize import nnls
+
+from ..features._spectra import padding_short_clips
 
 __all__ = ["CHROMA_KINDS", "chroma_frames"]
 
@@ -87,7 +88,7 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     if kind == "stft":
         return librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
     if kind == "cens":
-        with _padding_short_clips():
+        with padding_short_clips():
             return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=hop_length, tuning=tuning)
     # fmin is snapped to the C below it, so that row 0 of the folded chroma is C.
     midi = int(np.round(librosa.hz_to_midi(fmin)))
@@ -96,7 +97,7 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
         notes = _nnls_notes(y, sr=sr, lowest=c_midi, n_octaves=n_octaves, harmonic=harmonic,
                             tuning=tuning, hop_length=hop_length)  # fmt: skip
         return _fold(notes, compression)
-    with _padding_short_clips():
+    with padding_short_clips():
         C = np.abs(
             librosa.cqt(
                 y, sr=sr, hop_length=hop_length, fmin=librosa.midi_to_hz(c_midi),
@@ -107,19 +108,6 @@ def chroma_frames(y, *, sr, kind="cqt", harmonic=True, tuning=None, hop_length=5
     if harmonic:
         C = librosa.decompose.hpss(C)[0]
     return _fold(C[::_BINS_PER_SEMITONE], compression)  # the bin at each semitone's centre
-
-
-@contextmanager
-def _padding_short_clips():
-    """Silence librosa's notice that it zero-pads a clip shorter than the constant-Q filters.
-
-    Below about two seconds, the filters of the lowest octaves outlast the (downsampled)
-    clip; librosa pads it, which is what the chroma of a short clip needs, and warns
-    "n_fft=... is too large for input signal of length=...", which tells the user nothing.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large")
-        yield
 
 
 def _estimate_tuning(y, sr):
@@ -178,7 +166,7 @@ def _nnls_notes(y, *, sr, lowest, n_octaves, harmonic, tuning, hop_length):
     # Partials above what the sample rate can hold are left out, not the analysed notes.
     top = max(min(top, int(librosa.hz_to_midi(0.45 * sr))), lowest + 12 * n_octaves)
     sub_hop = max(1, hop_length // _AVERAGED)
-    with _padding_short_clips():
+    with padding_short_clips():
         C = np.abs(
             librosa.cqt(
                 y, sr=sr, hop_length=sub_hop, fmin=librosa.midi_to_hz(bottom),
