@@ -42,6 +42,24 @@ def test_nnls_chroma_of_silence_and_low_sample_rates():
     assert np.argmax(chroma.mean(axis=1)) == 0
 
 
+@pytest.mark.parametrize("n_iter", [0, 5, 100])
+def test_batched_nnls_equals_scipy_frame_by_frame(n_iter):
+    # 0 iterations leave every active set unknown (each frame goes to scipy's solver), 5
+    # settle some, 100 (the default) nearly all: the answer is the same either way.
+    from scipy.optimize import nnls
+
+    from sklearn_music.mir._chroma import _nnls_columns, _note_dictionary
+
+    rng = np.random.default_rng(0)
+    dictionary = _note_dictionary(48)
+    X = np.maximum(rng.normal(size=(144, 40)), 0.0) * rng.exponential(size=40)
+    X[:, 3] = 0.0  # a silent frame
+    X[:, 4] = dictionary @ np.maximum(rng.normal(size=48), 0.0)  # exactly a sum of notes
+    expected = np.column_stack([nnls(dictionary, x)[0] for x in X.T])
+    np.testing.assert_allclose(_nnls_columns(dictionary, X, n_iter=n_iter), expected,
+                               rtol=0, atol=1e-10)
+
+
 def rendered_progression(tonic, steps, seconds=0.8):
     """Rendered block chords (root offset from the tonic, intervals) over their roots, twice."""
     pm = pretty_midi.PrettyMIDI()
