@@ -36,7 +36,7 @@ other General MIDI ``.sf2`` with ``--test-soundfont`` (repeat it to test on seve
 csound's ``/usr/share/sounds/sf2/sf_GMbank.sf2`` from ``apt-get install csound-soundfont``).
 ``--train-soundfont``, repeated, trains on notes of several SoundFonts, taking turns.
 ``--self-train 0.7`` adds one round of self-training on each test SoundFont's notes, their
-labels unseen (docs/deep-models.md, "Recordings without labels").
+labels unseen (docs/deep-models-experiments.md, "Recordings without labels").
 """
 
 import argparse

@@ -318,8 +318,9 @@ def make_notes(n_samples=100, *, families=None, pitches=None, velocities=NSYNTH_
         Largest delay, in seconds, before a note starts (drawn uniformly per note, to
         about a millisecond). A recording starts anywhere within an analysis frame, a
         rendered note on its first sample; a network trained only on the second kind
-        misreads the first (see the user guide on CNNs), so the default covers a frame of
-        1,024 samples at 16 kHz. 0 starts every note at once, as NSynth's do.
+        misreads the first (see "Where the onset falls within a frame" in
+        docs/deep-models-experiments.md), so the default covers a frame of 1,024 samples at
+        16 kHz. 0 starts every note at once, as NSynth's do.
     normalize : bool, default=True
         Scale each note to a peak of 0.9, as NSynth's notes are peak-normalised. With False
         the SoundFont's levels are kept, so velocity also sets loudness.
