@@ -8,6 +8,7 @@ peaks and their octaves) according to a classifier learned from labelled clips.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import librosa
 import numpy as np
@@ -82,8 +83,21 @@ def _autocorrelation(envelope):
 def _dft_basis(n_frames, frame_rate, bpm):
     """Hann-windowed complex exponentials at the tempi ``bpm``, one window long."""
     width = min(n_frames, int(_DFT_WINDOW * frame_rate))
+    return _windowed_exponentials(width, float(frame_rate), np.asarray(bpm, float).tobytes())
+
+
+@lru_cache(maxsize=4)
+def _windowed_exponentials(width, frame_rate, bpm_bytes):
+    """The basis of :func:`_dft_basis`, computed once per window, frame rate and grid.
+
+    Clips analysed at the same settings share it (read-only): computing it took an eighth
+    of the tempo estimate of a 30-second clip.
+    """
     t = np.arange(width) / frame_rate
-    return np.exp(-2j * np.pi * np.outer(bpm / 60.0, t)) * np.hanning(width)
+    bpm = np.frombuffer(bpm_bytes)
+    basis = np.exp(-2j * np.pi * np.outer(bpm / 60.0, t)) * np.hanning(width)
+    basis.flags.writeable = False
+    return basis
 
 
 def _fourier_tempogram(envelope, frame_rate, basis):
