@@ -32,6 +32,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 from torch import nn
@@ -176,6 +177,7 @@ class _SpectrogramNet:
         "chunk_frames": [Interval(Integral, 1, None, closed="left"), None],
         "trim_db": [Interval(Real, 0, None, closed="left"), None],
         "peak_norm": ["boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
         "device": [str, torch.device],
         "n_jobs": [Interval(Integral, None, -1, closed="right"),
                    Interval(Integral, 1, None, closed="left"), None],
@@ -205,8 +207,9 @@ class _SpectrogramNet:
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  vibrato=0.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
                  time_mask=0.1, freq_mask=0.1, mixup=0.2, chunk_frames=None, trim_db=30.0,
-                 peak_norm=True, device="auto", n_jobs=None, callbacks=None, verbose=0,
-                 random_state=None, checkpoint_dir=None, **kwargs):
+                 peak_norm=True, class_weight=None, device="auto", n_jobs=None,
+                 callbacks=None, verbose=0, random_state=None, checkpoint_dir=None,
+                 **kwargs):
         self.architecture = architecture
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -230,6 +233,7 @@ class _SpectrogramNet:
         self.chunk_frames = chunk_frames
         self.trim_db = trim_db
         self.peak_norm = peak_norm
+        self.class_weight = class_weight
         self.device = device
         self.n_jobs = n_jobs
         self.callbacks = callbacks
@@ -287,6 +291,11 @@ class _SpectrogramNet:
                 f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch.optim.Optimizer "
                 f"subclass, got the class {self.optimizer.__name__}"
             )
+        given = [name for name in ("criterion__weight", "criterion__pos_weight")
+                 if name in vars(self)]
+        if self.class_weight is not None and given:
+            raise ValueError(f"class_weight={self.class_weight!r} sets the criterion's "
+                             f"weights; leave it None to give {given[0]} yourself")
         batch_size = self._train_batch_size()
         if isinstance(self.architecture, str) and batch_size < 2:
             raise ValueError(
@@ -389,6 +398,7 @@ class _SpectrogramNet:
             checkpoint = self._checkpoint(X, y, seed).load()
             seed = checkpoint.seed_  # a resumed run keeps its validation split
         train, valid = self._validation_split(y, seed)
+        self.class_weight_ = self._class_weights(y[train])
         saved = {} if checkpoint is None else checkpoint.saved_attributes()
         for name, value in saved.items():  # the normalisation the interrupted run learned
             setattr(self, name, value)
@@ -412,6 +422,7 @@ class _SpectrogramNet:
         with self._on_device(device), _seeded(seed, device), self._threads():
             if warm:
                 self.initialize_callbacks()
+                self._initialize_criterion()  # weighted by this call's clips
                 for group in self.optimizer_.param_groups:  # a new schedule from lr
                     group["lr"] = group["initial_lr"] = self._initial_lr()
             else:
@@ -482,6 +493,14 @@ class _SpectrogramNet:
         """The learning rate each run starts from: ``optimizer__lr`` if given, else
         ``lr``."""
         return self.get_params_for("optimizer").get("lr", self.lr)
+
+    def initialize_criterion(self):
+        """The criterion, weighted as ``class_weight_`` says when ``class_weight`` is set."""
+        kwargs = self.get_params_for("criterion")
+        if self.class_weight is not None:
+            kwargs.update(self._criterion_weights())
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
 
     def _module_class(self):
         if isinstance(self.architecture, str):
@@ -683,7 +702,7 @@ default="resnet"
         In fit and predict, each clip's dB are shifted so that its loudest value is 0 dB
         (as ``librosa.power_to_db(ref=np.max)`` would): how loud a note was recorded says
         nothing about the instrument, and recordings come at any level. Assumes dB
-        input; False for other features.
+        input; False for other features.{class_weight}
     device : str, default="auto"
         "auto" trains on CUDA when available, else on the CPU; or a torch device name.
     n_jobs : int or None, default=None
@@ -734,6 +753,23 @@ _SHARED_ATTRIBUTES = """
     n_features_in_ : int
         Mel bands (rows) of the spectrograms seen in fit."""
 
+_CLASSIFIER_CLASS_WEIGHT = """
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss (training and validation): ``{label: weight}``
+        (classes not named weigh 1), or "balanced", inversely proportional to the class
+        counts among the training clips (``n_clips / (n_classes * count)``, as
+        scikit-learn's classifiers): for imbalanced data such as NSynth's families, so
+        that rare classes are not sacrificed to common ones. None weighs every clip
+        alike."""
+
+_TAGGER_CLASS_WEIGHT = """
+    class_weight : "balanced" or None, default=None
+        "balanced" weighs each tag's positive and negative training clips so that each
+        side counts half in that tag's loss (``n_clips / (2 * count)``, scikit-learn's
+        "balanced" for each tag's yes/no problem): a tag on 2 % of the clips is not
+        learnt as "never". Tags that all or none of the training clips carry keep weight
+        1. None weighs every clip alike."""
+
 
 class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     __doc__ = f"""A CNN on spectrograms that predicts one class per clip, trained with skorch.
@@ -753,12 +789,16 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     as spectrograms of one frame, whose bands are the features.
 
     Parameters
-    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '20')}{_PREFIXED_PARAMETERS}
+    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '20').replace(
+        '{class_weight}', _CLASSIFIER_CLASS_WEIGHT)}{_PREFIXED_PARAMETERS}
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels, in the order of ``predict_proba``'s columns.{_SHARED_ATTRIBUTES}
+        Class labels, in the order of ``predict_proba``'s columns.
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the loss, from ``class_weight`` and the training clips
+        (ones when ``class_weight`` is None).{_SHARED_ATTRIBUTES}
 
     See Also
     --------
@@ -847,6 +887,26 @@ class CNNClassifier(_SpectrogramNet, NeuralNetClassifier):
     def _validation_score(self):
         return ("valid_acc", ValidationScore("valid_acc", accuracy_from_logits))
 
+    def _class_weights(self, y_train):
+        weights = np.ones(len(self.classes_))
+        if self.class_weight == "balanced":
+            present = np.unique(y_train)
+            weights[present] = compute_class_weight("balanced", classes=present, y=y_train)
+        elif self.class_weight is not None:
+            for label, weight in self.class_weight.items():
+                where = np.flatnonzero(self.classes_ == label)
+                if where.size == 0:
+                    raise ValueError(f"class_weight names {label!r}, which is not among the "
+                                     f"classes {self.classes_.tolist()}")
+                if not (isinstance(weight, Real) and np.isfinite(weight) and weight > 0):
+                    raise ValueError(f"class_weight[{label!r}] must be a finite number > 0, "
+                                     f"got {weight!r}")
+                weights[where] = weight
+        return weights
+
+    def _criterion_weights(self):
+        return {"weight": torch.as_tensor(self.class_weight_, dtype=torch.float32)}
+
     def _soft_targets(self, y):
         if self.mixup > 0:
             return nn.functional.one_hot(y, len(self.classes_)).to(torch.float32)
@@ -896,7 +956,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     for :class:`CNNClassifier`; mixup blends the tag vectors of the mixed clips.
 
     Parameters
-    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '40')}
+    ----------{_SHARED_PARAMETERS.replace('{max_epochs}', '40').replace(
+        '{class_weight}', _TAGGER_CLASS_WEIGHT)}
     overlay : float, default=0.5
         Probability that a training clip is overlaid with another clip of its batch
         (powers summed, within ±6 dB of each other) and takes the union of both clips'
@@ -914,7 +975,10 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
     classes_ : ndarray of shape (n_tags,)
         Column indices of the tags, ``0 .. n_tags - 1``.
     thresholds_ : ndarray of shape (n_tags,)
-        Per-tag decision thresholds used by ``predict``.{_SHARED_ATTRIBUTES}
+        Per-tag decision thresholds used by ``predict``.
+    class_weight_ : ndarray of shape (n_tags, 2)
+        Weight of each tag's negative and positive clips in the loss (ones when
+        ``class_weight`` is None).{_SHARED_ATTRIBUTES}
 
     See Also
     --------
@@ -943,6 +1007,7 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
         **_SpectrogramNet._parameter_constraints,
         "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"tuned"})],
         "overlay": [Interval(Real, 0, 1, closed="both")],
+        "class_weight": [StrOptions({"balanced"}), None],
     }
 
     def __init__(self, architecture="resnet", *, max_epochs=40, batch_size=32, lr=2e-3,
@@ -950,8 +1015,9 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
                  validation_fraction=0.15, patience=8, lr_schedule="cosine", augment=True,
                  vibrato=0.0, shorten=0.5, reverb=8.0, snr_db=40.0, gain_db=6.0,
                  time_mask=0.1, freq_mask=0.1, mixup=0.2, overlay=0.5, chunk_frames=None,
-                 trim_db=30.0, peak_norm=True, threshold=0.5, device="auto", n_jobs=None,
-                 callbacks=None, verbose=0, random_state=None, checkpoint_dir=None, **kwargs):
+                 trim_db=30.0, peak_norm=True, class_weight=None, threshold=0.5, device="auto",
+                 n_jobs=None, callbacks=None, verbose=0, random_state=None, checkpoint_dir=None,
+                 **kwargs):
         super().__init__(
             architecture, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, weight_decay=weight_decay, l1=l1, dropout=dropout,
@@ -959,7 +1025,8 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
             lr_schedule=lr_schedule, augment=augment, vibrato=vibrato, shorten=shorten,
             reverb=reverb, snr_db=snr_db, gain_db=gain_db, time_mask=time_mask,
             freq_mask=freq_mask, mixup=mixup, chunk_frames=chunk_frames, trim_db=trim_db,
-            peak_norm=peak_norm, device=device, n_jobs=n_jobs, callbacks=callbacks,
+            peak_norm=peak_norm, class_weight=class_weight, device=device, n_jobs=n_jobs,
+            callbacks=callbacks,
             verbose=verbose, random_state=random_state, checkpoint_dir=checkpoint_dir, **kwargs,
         )
         self.threshold = threshold
@@ -1030,6 +1097,22 @@ class CNNTagger(_SpectrogramNet, ClassifierMixin, NeuralNet):
 
     def _validation_score(self):
         return ("valid_auc", ValidationScore("valid_auc", roc_auc_from_logits))
+
+    def _class_weights(self, y_train):
+        weights = np.ones((len(self.classes_), 2))
+        if self.class_weight == "balanced":
+            positives = y_train.sum(axis=0, dtype=float)
+            negatives = len(y_train) - positives
+            both = (positives > 0) & (negatives > 0)
+            weights[both, 0] = len(y_train) / (2 * negatives[both])
+            weights[both, 1] = len(y_train) / (2 * positives[both])
+        return weights
+
+    def _criterion_weights(self):
+        # BCEWithLogitsLoss scales a tag's whole loss by ``weight`` and its positive term
+        # again by ``pos_weight``: negatives weigh w_neg, positives w_neg * w_pos / w_neg.
+        negative, positive = torch.as_tensor(self.class_weight_.T, dtype=torch.float32)
+        return {"weight": negative, "pos_weight": positive / negative}
 
     @staticmethod
     def _soft_targets(y):

@@ -99,6 +99,7 @@ EXPECTED_FAILED_CHECKS = {
             "subsets, dtypes and feature-count errors with tag matrices)"
         )
         for check in (
+            "check_class_weight_classifiers",
             "check_classifier_data_not_an_array",
             "check_classifiers_classes",
             "check_classifiers_train",

@@ -784,3 +784,65 @@ def test_multi_output_classifier_on_pooled_features():
     assert model.predict(X_test).shape == (30, 3)
     proba = np.stack([p[:, 1] for p in model.predict_proba(X_test)], axis=1)
     assert roc_auc_score(Y_test, proba, average="macro") >= 0.95
+
+
+def imbalanced_clips(seed=0):
+    """50 flutes and 10 guitars whose bands tell them apart only weakly."""
+    rng = np.random.default_rng(seed)
+    y = np.array(["flute"] * 50 + ["guitar"] * 10)
+    X = rng.normal(-40.0, 3.0, size=(60, 16, 12))
+    X[y == "guitar", 1:4] += 3.0
+    return X.astype(np.float32), y
+
+
+def test_class_weight_balanced_weighs_the_training_clips_and_finds_the_rare_class():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, y = imbalanced_clips()
+    plain = CNNClassifier("simple", augment=False, **FAST).fit(X, y)
+    balanced = CNNClassifier("simple", augment=False, class_weight="balanced", **FAST).fit(X, y)
+    train = np.setdiff1d(np.arange(len(y)), balanced.validation_indices_)
+    expected = compute_class_weight("balanced", classes=np.array(["flute", "guitar"]),
+                                    y=y[train])
+    np.testing.assert_allclose(balanced.class_weight_, expected)
+    np.testing.assert_allclose(balanced.criterion_.weight.numpy(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(plain.class_weight_, [1.0, 1.0])
+    assert getattr(plain.criterion_, "weight", None) is None  # the plain loss, unchanged
+
+    def guitars_found(model):
+        return int((model.predict(X[y == "guitar"]) == "guitar").sum())
+
+    assert guitars_found(balanced) > guitars_found(plain)
+
+
+def test_class_weight_dict_and_its_errors():
+    X, y = imbalanced_clips()
+    model = CNNClassifier("simple", augment=False, class_weight={"guitar": 4.0}, **FAST)
+    np.testing.assert_array_equal(model.fit(X, y).class_weight_, [1.0, 4.0])
+    assert clone(model).get_params()["class_weight"] == {"guitar": 4.0}
+    with pytest.raises(ValueError, match="class_weight names 'oboe'"):
+        model.set_params(class_weight={"oboe": 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight\['guitar'\] must be a finite number"):
+        model.set_params(class_weight={"guitar": 0.0}).fit(X, y)
+    with pytest.raises(ValueError, match="leave it None to give criterion__weight"):
+        CNNClassifier("simple", class_weight="balanced", criterion__weight=None,
+                      **FAST).fit(X, y)
+
+
+def test_tagger_class_weight_balanced_weighs_each_tags_positives_and_negatives():
+    X, _ = band_clips(40, n_classes=2)
+    Y = np.zeros((40, 3), dtype=int)
+    Y[:4, 0] = 1  # a rare tag
+    Y[::2, 1] = 1  # a common one; tag 2 is never on
+    tagger = CNNTagger("simple", class_weight="balanced", validation_fraction=0.0,
+                       **FAST).fit(X, Y)
+    np.testing.assert_allclose(tagger.class_weight_, [[40 / 72, 40 / 8], [1.0, 1.0],
+                                                      [1.0, 1.0]])
+    negative, positive = tagger.class_weight_.T
+    np.testing.assert_allclose(tagger.criterion_.weight.numpy(), negative, rtol=1e-6)
+    np.testing.assert_allclose(tagger.criterion_.pos_weight.numpy(), positive / negative,
+                               rtol=1e-6)
+    tagger.partial_fit(X[:20], Y[:20])  # weighed again by the clips of this call
+    np.testing.assert_allclose(tagger.class_weight_[0], [20 / 32, 20 / 8])
+    with pytest.raises(ValueError, match="class_weight"):
+        CNNTagger("simple", class_weight={0: 2.0}, **FAST).fit(X, Y)
