@@ -18,10 +18,35 @@ from ._periodicity import _SAME_TEMPO, onset_envelopes, periodicity, tempo_grid
 __all__ = ["TempoEstimator"]
 
 _HIT = 0.04  # a candidate within 4 % of the reference is right (Acc1's tolerance)
+#: Leading and trailing beats are dropped while they are quieter than the clip's median beat
+#: by more than this many dB, or their onset strength is below this fraction of the median
+#: beat's: a silent or hissing lead-in and a fade-out hold no beats. (librosa's own
+#: ``trim=True`` also cut audible beats: its threshold is near the average beat, and it
+#: cut the first 2 s of a steady click track saved as 8-bit audio. With this rule the beat
+#: F-measure rose from 0.794 to 0.801 on the 50 GTZAN clips and from 0.823 to 0.856 on 40
+#: rendered grooves of seed 11, and no beat was kept in 3 s of white noise at 30-60 dB
+#: below the music's level before it, or of silence.)
+_BEAT_QUIETER_DB = 20.0
+_BEAT_WEAKER = 0.2
 
 
 def _log_normal_prior(bpm, center, octaves):
     return np.exp(-0.5 * (np.log2(bpm / center) / octaves) ** 2)
+
+
+def _between_weak_ends(frames, strength, loudness):
+    """The beats ``frames`` from the first to the last that is neither much quieter nor
+    much weaker than the median beat (each beat read within two frames of it)."""
+    if len(frames) == 0:
+        return frames
+
+    def around(curve):
+        return np.array([curve[max(0, i - 2) : i + 3].max(initial=-np.inf) for i in frames])
+
+    loud, strong = around(loudness), around(strength)
+    kept = np.flatnonzero((loud >= np.median(loud) - _BEAT_QUIETER_DB)
+                          & (strong >= _BEAT_WEAKER * np.median(strong)))
+    return frames[kept[0] : kept[-1] + 1] if kept.size else frames[:0]
 
 
 class TempoEstimator(BaseEstimator):
@@ -221,19 +246,31 @@ class TempoEstimator(BaseEstimator):
             Beats per minute; ``prior_bpm``, with a warning, for clips without onsets.
         """
         self._check_params()
-        analysed = self._analyse(check_clips(self, X))
+        waves = check_clips(self, X)
+        analysed = self._analyse(waves)
+        short = np.array([len(y) < self._min_samples() for y in waves], dtype=bool)
         silent = np.array([not envelopes.any() for envelopes, _ in analysed], dtype=bool)
-        warn_clips(silent, "have no onsets",
+        warn_clips(short, f"last less than two beats at max_bpm={self.max_bpm:g} "
+                   f"({self._min_samples() / self.sr:.2f} s)",
+                   f"too short to hold a tempo; their tempo is prior_bpm={self.prior_bpm:g}",
+                   stacklevel=2)  # fmt: skip
+        warn_clips(silent & ~short, "have no onsets",
                    f"silence, or too short; their tempo is prior_bpm={self.prior_bpm:g}",
                    stacklevel=2)  # fmt: skip
-        return np.array([self.prior_bpm if quiet else self._tempo(rhythm)
-                         for quiet, (_, rhythm) in zip(silent, analysed)])
+        return np.array([self.prior_bpm if none else self._tempo(rhythm)
+                         for none, (_, rhythm) in zip(short | silent, analysed)])
+
+    def _min_samples(self):
+        """Samples of two beats at ``max_bpm``: shorter clips cannot show a period."""
+        return 2 * 60.0 / self.max_bpm * self.sr
 
     def predict_beats(self, X):
         """Beat times of each clip, tracked by dynamic programming at the estimated tempo.
 
-        Beats where the onset strength is weak at the start and the end of a clip (silence
-        before the music, a fade after it) are left out.
+        Beats at the start and the end of a clip that are much quieter or weaker than its
+        typical beat (more than 20 dB quieter, or below a fifth of its onset strength:
+        silence or hiss before the music, a fade after it) are left out, as are beats
+        after the clip's end.
 
         Parameters
         ----------
@@ -246,14 +283,24 @@ class TempoEstimator(BaseEstimator):
             For each clip, the beat times in seconds.
         """
         self._check_params()
+        waves = check_clips(self, X)
         beats = []
-        for envelopes, rhythm in self._analyse(check_clips(self, X)):
-            _, times = librosa.beat.beat_track(
-                onset_envelope=envelopes.sum(axis=0), sr=self.sr, hop_length=self.hop_length,
-                bpm=self._tempo(rhythm), units="time", trim=True,
+        for y, (envelopes, rhythm) in zip(waves, self._analyse(waves)):
+            strength = envelopes.sum(axis=0)
+            _, frames = librosa.beat.beat_track(
+                onset_envelope=strength, sr=self.sr, hop_length=self.hop_length,
+                bpm=self._tempo(rhythm), trim=False,
             )  # fmt: skip
-            beats.append(times)
+            frames = _between_weak_ends(frames, strength, self._loudness(y))
+            times = librosa.frames_to_time(frames, sr=self.sr, hop_length=self.hop_length)
+            beats.append(times[times < len(y) / self.sr])
         return beats
+
+    def _loudness(self, y):
+        """RMS level in dB of the onset envelope's frames (the same window and hop)."""
+        n_fft = 2 * int(round(1024 * self.sr / 22050))
+        rms = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=self.hop_length)[0]
+        return librosa.amplitude_to_db(rms, ref=1.0, top_db=None)
 
     def score(self, X, y):
         """Acc1: the fraction of clips whose tempo is within 4 % of the reference.
