@@ -71,14 +71,17 @@ def test_short_clips_do_not_leak_librosa_padding_warnings(estimator):
 
 
 @pytest.mark.parametrize("sr", [8000, 22050])
-def test_key_of_a_clip_shorter_than_one_analysis_window_warns(sr):
-    # The key of a 50 ms clip was arbitrary, without a word (TempoEstimator warned).
+def test_key_or_chords_of_a_clip_shorter_than_one_analysis_window_warn(sr):
+    # The key of a 50 ms clip was arbitrary, without a word (TempoEstimator warned), and
+    # so were the chords of a 5 ms clip.
     X = [a_minor(sr, seconds=0.05), a_minor(sr, seconds=0.1)]
     message = r"1 of 2 clips last less than one analysis window, 93 ms \(indices \[0\]\)"
-    with pytest.warns(UserWarning, match=message):
+    with pytest.warns(UserWarning, match=message + ": too short to hold a key"):
         KeyEstimator(sr=sr, chroma="cqt").predict(X)
     with pytest.warns(UserWarning, match=message):
         KeyEstimator(sr=sr, chroma="cqt").fit(X, ["A minor", "A minor"])
+    with pytest.warns(UserWarning, match=message + ": too short to hold a chord"):
+        ChordEstimator(sr=sr).predict(X)
 
 
 def test_a_clip_of_dc_alone_is_silence():

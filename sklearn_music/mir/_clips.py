@@ -7,7 +7,12 @@ import numpy as np
 
 from .._input import as_waveforms, is_path_list
 
-__all__ = ["check_clips", "warn_clips"]
+__all__ = ["MIN_SECONDS", "check_clips", "warn_clips", "warn_short_clips"]
+
+#: Clips shorter than one analysis window (2048 samples at 22050 Hz: librosa's STFT window,
+#: the NNLS frame, a chord frame) hold too few periods to tell semitones apart: the keys of
+#: eight synthesized triads came out right at 93 ms and wrong at 46 ms, with each chroma.
+MIN_SECONDS = 2048 / 22050
 
 
 def check_clips(estimator, X, *, load=True, reset=False):
@@ -40,3 +45,10 @@ def warn_clips(flags, condition, consequence, *, stacklevel):
             f"{where.size} of {len(flags)} clips {condition} (indices {where[:10].tolist()}"
             f"{more}): {consequence}", UserWarning, stacklevel=stacklevel + 1,
         )  # fmt: skip
+
+
+def warn_short_clips(waves, sr, consequence, *, stacklevel):
+    """:func:`warn_clips` for the clips shorter than :data:`MIN_SECONDS`."""
+    warn_clips([len(y) < MIN_SECONDS * sr for y in waves],
+               f"last less than one analysis window, {1000 * MIN_SECONDS:.0f} ms",
+               consequence, stacklevel=stacklevel + 1)  # fmt: skip

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..features.key_profiles import PITCH_CLASSES
 from ._chroma import CHROMA_KINDS, chroma_frames
-from ._clips import check_clips
+from ._clips import check_clips, warn_short_clips
 from ._periodicity import onset_envelopes
 
 __all__ = ["ChordEstimator", "CHORD_LABELS"]
@@ -237,6 +237,8 @@ class ChordEstimator(BaseEstimator):
         """
         self._validate_params()
         waves = check_clips(self, X)
+        warn_short_clips(waves, self.sr, "too short to hold a chord, their predicted chords "
+                         "are arbitrary", stacklevel=2)
         return Parallel(n_jobs=self.n_jobs)(delayed(self._predict_one)(w) for w in waves)
 
     def __sklearn_tags__(self):

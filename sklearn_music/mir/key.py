@@ -11,7 +11,7 @@ from sklearn.utils.validation import column_or_1d
 from ..features.key_profiles import KEY_NAMES, key_profiles
 from ..metrics import _check_pair, _parse_key
 from ._chroma import CHROMA_KINDS, chroma_frames
-from ._clips import check_clips, warn_clips
+from ._clips import check_clips, warn_clips, warn_short_clips
 from ._harmony import CHORD_PROFILE, rotate_chords, triad_histogram
 
 __all__ = ["CHORD_PROFILE", "KeyEstimator", "TRIAD_PROFILE"]
@@ -22,10 +22,6 @@ __all__ = ["CHORD_PROFILE", "KeyEstimator", "TRIAD_PROFILE"]
 #: transcription resolves the bass notes below, which stay out of the chroma).
 _ANALYSIS = {"nnls": {"hop_length": 2048, "fmin": 65.41}}
 _DEFAULT_ANALYSIS = {"hop_length": 512}
-#: Clips shorter than one analysis window (2048 samples at 22050 Hz: librosa's STFT window,
-#: the NNLS frame) hold too few periods to tell semitones apart: the keys of eight
-#: synthesized triads came out right at 93 ms and wrong at 46 ms, with each chroma.
-_MIN_SECONDS = 2048 / 22050
 
 
 def _triad_profile(third, scale, borrowed=()):
@@ -199,10 +195,8 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
 
         analysis = _ANALYSIS.get(self.chroma, _DEFAULT_ANALYSIS)
         frame_rate = self.sr / analysis["hop_length"]
-        warn_clips([len(y) < _MIN_SECONDS * self.sr for y in waves],
-                   f"last less than one analysis window, {1000 * _MIN_SECONDS:.0f} ms",
-                   "too short to hold a key, their predicted key is arbitrary",
-                   stacklevel=3)  # fmt: skip
+        warn_short_clips(waves, self.sr, "too short to hold a key, their predicted key is "
+                         "arbitrary", stacklevel=3)
 
         def one(y):
             chroma = chroma_frames(
