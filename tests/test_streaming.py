@@ -96,6 +96,52 @@ def test_compressed_files_decode_in_chunks_as_whole(tmp_path, monkeypatch, forma
         np.testing.assert_allclose(joined, load_audio(path, sr=sr)[0], atol=1e-6)
 
 
+def _chords(seconds, sr):
+    """Triads held for 2 s and loud clicks twice a second: the quiet chords leave bits in
+    an MP3's bit reservoir, which the clicks' frames then use."""
+    t = np.arange(int(seconds * sr)) / sr
+    y = np.zeros_like(t)
+    for k, start in enumerate(range(0, len(t), 2 * sr)):
+        for note in (60, 64, 67):
+            f0 = 440 * 2 ** ((note + k % 5 - 69) / 12)
+            y[start : start + 2 * sr] += np.sin(2 * np.pi * f0 * t[start : start + 2 * sr])
+    n = int(0.02 * sr)
+    click = 3 * np.random.default_rng(0).standard_normal(n) * np.exp(-np.arange(n) / (0.003 * sr))
+    for start in range(0, len(t) - n, sr // 2):
+        y[start : start + n] += click
+    return 0.5 * y / np.abs(y).max()
+
+
+def _write_mp3(path, y, sr):
+    """A mono MP3, written a second at a time."""
+    if "MP3" not in sf.available_formats():
+        pytest.skip("this libsndfile cannot write MP3")
+    with sf.SoundFile(path, "w", sr, 1, format="MP3") as f:
+        for start in range(0, len(y), sr):
+            f.write(y[start : start + sr])
+    return str(path)
+
+
+@pytest.mark.parametrize("read_frames", [_stream._READ_FRAMES, 10_007, 1152 * 50])
+def test_mp3_read_in_chunks_is_the_whole_decode(tmp_path, monkeypatch, read_frames):
+    """SoundFile.read seeks after each read, which restarts libsndfile's MP3 decoder: the
+    first samples of the next read came out wrong, whatever the read size."""
+    path = _write_mp3(tmp_path / "mono.mp3", _chords(20, 44100), 44100)
+    monkeypatch.setattr(_stream, "_READ_FRAMES", read_frames)
+    for sr in (44100, 22050):
+        joined = np.concatenate(list(_stream._file_chunks(path, sr)))
+        np.testing.assert_allclose(joined, load_audio(path, sr=sr)[0], atol=1e-6)
+
+
+def test_long_mp3_in_blocks_has_the_features_of_the_whole_file(tmp_path, monkeypatch):
+    path = _write_mp3(tmp_path / "long.mp3", _chords(40, 44100), 44100)
+    transformers = [MelSpectrogram(), MFCC()]
+    whole = transform_clips(transformers, [path])
+    _stream_over(monkeypatch, 20.0, block_frames=_stream._BLOCK_FRAMES,
+                 read_frames=_stream._READ_FRAMES)  # fmt: skip
+    _assert_features_equal(transform_clips(transformers, [path]), whole)
+
+
 @pytest.mark.parametrize("n_samples", [2 * 512 * 300, 2 * 512 * 300 + 1, 2 * 512 * 300 + 700,
                                        512 * 300 + 1500, 50_000])  # fmt: skip
 def test_block_edges_and_clip_ends_match_the_whole_clip(tmp_path, n_samples):

@@ -297,6 +297,22 @@ def _array_chunks(y):
         yield y[start : start + _READ_FRAMES]
 
 
+class _ForwardFile(sf.SoundFile):
+    """A :class:`soundfile.SoundFile` read from start to end, never seeked.
+
+    ``SoundFile.read`` of a seekable file ends by seeking to the position it has reached.
+    For MP3 that seek restarts libsndfile's decoder (``mpg123_seek``), apparently without
+    the bit reservoir of the frames before (mpg123 reports "part2_3_length too large"), so
+    the next read starts with up to a few thousand samples that differ from a whole-file
+    decode, by up to half of full scale, whatever the read size (multiples of the
+    1152-sample MPEG frame fail too, on mono files). Saying the file cannot seek makes
+    ``read`` skip that seek; libsndfile keeps the position itself.
+    """
+
+    def seekable(self):
+        return False
+
+
 def _file_chunks(path, sr):
     """The samples of a file at ``sr``, as :func:`~sklearn_music.load_audio` gives them.
 
@@ -308,7 +324,7 @@ def _file_chunks(path, sr):
     check_audio_file(path)
     n_read = n_out = 0
     try:
-        with sf.SoundFile(path) as f:
+        with _ForwardFile(path) as f:
             native_sr = f.samplerate
             stream = None if native_sr == sr else soxr.ResampleStream(
                 native_sr, sr, 1, dtype="float32", quality="HQ")  # fmt: skip
