@@ -113,16 +113,37 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
 def _mix_down(channels, path):
     """The mean of the channels, with a warning when they cancel each other out."""
     mixed = channels.mean(axis=0)
-    channel_power = float(np.mean(channels.astype(np.float64) ** 2))
-    mixed_power = float(np.mean(mixed.astype(np.float64) ** 2))
+    message = cancel_warning(path, float(np.mean(channels.astype(np.float64) ** 2)),
+                             float(np.mean(mixed.astype(np.float64) ** 2)))  # fmt: skip
+    if message:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return mixed
+
+
+def cancel_warning(path, channel_power, mixed_power):
+    """The warning that a file's channels cancel in its mono mix, or None when they do not.
+
+    Shared with the files analysed in blocks, which sum the powers over their blocks.
+
+    Parameters
+    ----------
+    path : str
+        The file, named in the warning.
+    channel_power : float
+        Mean square of the samples of all channels.
+    mixed_power : float
+        Mean square of the mono mix.
+
+    Returns
+    -------
+    str or None
+    """
     if channel_power > 0 and mixed_power < _CANCELLED * channel_power:
         drop = 10 * np.log10(channel_power / max(mixed_power, 1e-30))
-        warnings.warn(
-            f"{path}: the channels cancel when mixed to mono ({drop:.0f} dB quieter than "
-            "they are: one channel phase-inverted?); load it with mono=False and keep one "
-            "channel", UserWarning, stacklevel=3,
-        )  # fmt: skip
-    return mixed
+        return (f"{path}: the channels cancel when mixed to mono ({drop:.0f} dB quieter than "
+                "they are: one channel phase-inverted?); load it with mono=False and keep "
+                "one channel")  # fmt: skip
+    return None
 
 
 def _resample(y, orig_sr, target_sr):

@@ -243,6 +243,26 @@ def test_bad_samples_deep_in_a_long_file_name_the_file(tmp_path, monkeypatch):
         MFCC().fit_transform([path])
 
 
+def _cancel_warnings(transformers, path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        transform_clips(transformers, [path])
+    return [str(w.message) for w in caught if "channels cancel" in str(w.message)]
+
+
+def test_long_file_whose_channels_cancel_warns_once_naming_it(tmp_path, monkeypatch):
+    y = _music(30, SR)
+    inverted = str(tmp_path / "inverted.wav")
+    sf.write(inverted, np.stack([y, -y], axis=1), SR, subtype="FLOAT")
+    stereo = _write(tmp_path / "stereo.wav", y, SR, channels=2)
+    _stream_over(monkeypatch, 20.0)
+    # Chroma's tuning takes a second pass over the file; _Peak decodes it whole.
+    for transformers in [[MFCC()], [MFCC(), Chroma()], [_Peak(), Chroma()]]:
+        message, = _cancel_warnings(transformers, inverted)
+        assert message.startswith(f"{inverted}: the channels cancel when mixed to mono")
+        assert _cancel_warnings(transformers, stereo) == []
+
+
 def test_files_that_cannot_be_inspected_are_not_streamed(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")

@@ -37,6 +37,7 @@ returns), not to its samples times the FFT size.
 
 import math
 import os
+import warnings
 
 import numpy as np
 import soundfile as sf
@@ -44,7 +45,7 @@ import soxr
 
 from .._input import check_audio_file
 from ..exceptions import AudioError
-from ..io import fix_length, load_audio
+from ..io import cancel_warning, fix_length, load_audio
 from ._context import ClipContext, frame_count, mel_key, tuning_key
 from ._spectra import tuning_from_peaks, tuning_peaks
 
@@ -150,10 +151,15 @@ def analyse_in_blocks(source, transformers, sr):
                 tunings[key] = _TuningPeaks(*plan.tuning)
                 first.append(tunings[key])
             second.append(frames[j])
-    n_samples = _run(source, sr, first, known={}) if first else None
+    if not isinstance(source, np.ndarray) and any(plan is None for plan in plans):
+        # A transformer without a plan reads the whole waveform: decode the file once
+        # (with load_audio's warnings) and analyse the blocks of the others from it.
+        source = load_audio(source, sr=sr)[0]
+    # Only the first pass over a file warns, so that a file warns once.
+    n_samples = _run(source, sr, first, known={}, warn=True) if first else None
     if second:
         known = {key: peaks.result() for key, peaks in tunings.items()}
-        n_samples = _run(source, sr, second, known=known)
+        n_samples = _run(source, sr, second, known=known, warn=False)
     joined_mels = {key: consumer.result() for key, consumer in mels.items()}
     joined = ClipContext(None, sr, n_samples=n_samples, analyses=joined_mels)
     whole = None
@@ -165,8 +171,7 @@ def analyse_in_blocks(source, transformers, sr):
             out.append(frames[j].result())
         else:
             if whole is None:
-                y = source if isinstance(source, np.ndarray) else load_audio(source, sr=sr)[0]
-                whole = ClipContext(y, sr)
+                whole = ClipContext(source, sr)  # decoded above
             out.append(transformer._features_from(whole))
     return out
 
@@ -271,14 +276,21 @@ class _Grid:
             self.next = stop
 
 
-def _run(source, sr, consumers, known):
-    """Feed the clip through the consumers in blocks; its length in samples at ``sr``."""
+def _run(source, sr, consumers, known, warn):
+    """Feed the clip through the consumers in blocks; its length in samples at ``sr``.
+
+    ``warn``: warn, as :func:`~sklearn_music.load_audio` does, when a file's channels
+    cancel in the mono mix.
+    """
     by_hop = {}
     for consumer in consumers:
         by_hop.setdefault(consumer.hop_length, []).append(consumer)
     grids = [_Grid(sr, hop, group, known) for hop, group in by_hop.items()]
     buffer, offset, end = np.zeros(0, np.float32), 0, 0
-    chunks = _array_chunks(source) if isinstance(source, np.ndarray) else _file_chunks(source, sr)
+    if isinstance(source, np.ndarray):
+        chunks = _array_chunks(source)
+    else:
+        chunks = _file_chunks(source, sr, warn=warn)
     for chunk in chunks:
         buffer = np.concatenate([buffer, chunk])
         end += len(chunk)
@@ -313,16 +325,18 @@ class _ForwardFile(sf.SoundFile):
         return False
 
 
-def _file_chunks(path, sr):
+def _file_chunks(path, sr, warn=True):
     """The samples of a file at ``sr``, as :func:`~sklearn_music.load_audio` gives them.
 
     Decoded, mixed to mono and resampled a chunk at a time; the last chunk is cropped or
     zero-padded so that the clip has ``ceil(n_frames * sr / native_sr)`` samples, as a
-    whole-file resampling has.
+    whole-file resampling has. With ``warn``, the file's channels cancelling in the mono
+    mix are warned about as ``load_audio`` warns, from the powers of the whole file.
     """
     path = os.fspath(path)
     check_audio_file(path)
     n_read = n_out = 0
+    channel_energy = mixed_energy = 0.0  # sums of squares, for the cancel warning
     try:
         with _ForwardFile(path) as f:
             native_sr = f.samplerate
@@ -334,7 +348,17 @@ def _file_chunks(path, sr):
                     raise AudioError("file holds NaN or infinite samples", path)
                 last = len(block) < _READ_FRAMES
                 n_read += len(block)
-                y = block.T[0] if block.shape[1] == 1 else block.T.mean(axis=0)
+                if block.shape[1] == 1:
+                    y = block.T[0]
+                else:
+                    y = block.T.mean(axis=0)  # as load_audio mixes
+                    channel_energy += float(np.sum(np.square(block, dtype=np.float64)))
+                    mixed_energy += float(np.sum(np.square(y, dtype=np.float64)))
+                    if last and warn and n_read:
+                        message = cancel_warning(path, channel_energy / (n_read * block.shape[1]),
+                                                 mixed_energy / n_read)  # fmt: skip
+                        if message:
+                            warnings.warn(message, UserWarning, stacklevel=2)
                 if stream is None:
                     y = np.ascontiguousarray(y)
                 else:
