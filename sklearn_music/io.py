@@ -26,6 +26,10 @@ from .exceptions import AudioError
 __all__ = ["load_audio", "AudioLoader"]
 
 _CANCELLED = 0.01  # a mono mix 20 dB below its channels' power has cancelled
+# Larger samples are not audio. Integer PCM stored unscaled in a float file reaches 2**31;
+# far beyond, the mono mix of float32 samples overflows (from 1.7e38) and so do the
+# features, which square sums of samples in float32 (the RMS from about 4e17).
+_MAX_SAMPLE = 1e10
 
 
 def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
@@ -58,7 +62,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     ------
     AudioError
         The file is missing, empty, not audio, corrupt, starts after its end, or holds
-        samples that are NaN or infinite.
+        samples that are NaN, infinite or beyond ±1e10.
 
     Examples
     --------
@@ -96,8 +100,7 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
         raise AudioError(f"cannot decode audio ({exc})", path) from exc
     if y.shape[0] == 0:
         raise AudioError("file holds no audio samples", path)
-    if not np.all(np.isfinite(y)):
-        raise AudioError("file holds NaN or infinite samples", path)
+    check_samples(y, path)  # before the mix, which could overflow
     y = y.T  # (n_channels, n_samples)
     if mono:
         y = y[0] if len(y) == 1 else _mix_down(y, path)
@@ -108,6 +111,30 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     if duration is not None:
         y = fix_length(y, int(round(duration * sr)))
     return np.ascontiguousarray(y, dtype=np.float32), int(sr)
+
+
+def check_samples(y, path):
+    """Raise AudioError naming ``path`` unless the samples are finite and within ±1e10.
+
+    Parameters
+    ----------
+    y : ndarray
+        Decoded samples, of any shape.
+    path : str
+        The file they come from.
+
+    Raises
+    ------
+    AudioError
+        A sample is NaN or infinite, or larger than any audio sample.
+    """
+    peak = float(np.max(np.abs(y))) if y.size else 0.0  # NaN if any sample is NaN
+    if not np.isfinite(peak):
+        raise AudioError("file holds NaN or infinite samples", path)
+    if peak > _MAX_SAMPLE:
+        raise AudioError(
+            f"file holds samples as large as {peak:.3g}, beyond ±{_MAX_SAMPLE:.0e}: not audio "
+            "(audio samples are near ±1; features of such samples overflow float32)", path)
 
 
 def _mix_down(channels, path):

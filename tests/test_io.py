@@ -87,6 +87,28 @@ def test_bad_files_raise_audio_error_naming_the_file(tmp_path, make, message):
     assert "np.str_" not in str(info.value) and type(info.value.path) is str
 
 
+@pytest.mark.parametrize("peak,channels", [(1e20, 1), (3e38, 2), (np.inf, 1), (np.nan, 2)])
+def test_samples_too_large_to_be_audio_raise_audio_error(tmp_path, recwarn, peak, channels):
+    """Finite but huge float samples overflowed the mono mix (float32) or the features."""
+    sr = 8000
+    y = np.repeat((peak * np.sin(np.arange(sr) / 5.0))[:, None], channels, axis=1)
+    path = _write(tmp_path / "huge.wav", y.astype(np.float32), sr, subtype="FLOAT")
+    expected = "as large as" if np.isfinite(peak) else "NaN or infinite"
+    for target_sr in (None, 22050):
+        with pytest.raises(AudioError, match=rf"huge\.wav: file holds .*{expected}"):
+            load_audio(path, sr=target_sr)
+    assert not [w for w in recwarn if "overflow" in str(w.message)]
+
+
+def test_loud_and_unscaled_float_files_still_load(tmp_path):
+    """A float file peaking at 3, or holding int32 PCM values unscaled, is audio."""
+    for peak in (3.0, 2.0**31):
+        y = peak * np.sin(np.arange(8000) / 5.0)
+        path = _write(tmp_path / "loud.wav", np.stack([y, y], 1), 8000, subtype="FLOAT")
+        out, _ = load_audio(path, sr=None)
+        assert np.abs(out).max() == pytest.approx(peak, rel=1e-6)
+
+
 def test_truncated_file_is_reported_or_read_partially(tmp_path):
     path = tmp_path / "cut.wav"
     _write(path, np.zeros(8000), 8000)

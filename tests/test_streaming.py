@@ -263,6 +263,18 @@ def test_long_file_whose_channels_cancel_warns_once_naming_it(tmp_path, monkeypa
         assert _cancel_warnings(transformers, stereo) == []
 
 
+@pytest.mark.parametrize("value,message", [(1e20, "as large as 1e"), (3e38, "as large as 3e")])
+def test_huge_samples_deep_in_a_long_file_name_the_file(tmp_path, monkeypatch, value, message):
+    _stream_over(monkeypatch, 20.0)
+    y = _music(30, SR)
+    y[-1000] = value
+    path = _write(tmp_path / "huge.wav", y, SR, channels=2)  # the mix of 3e38 overflowed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        with pytest.raises(AudioError, match=rf"huge\.wav: file holds samples {message}"):
+            MFCC().fit_transform([path])
+
+
 def test_files_that_cannot_be_inspected_are_not_streamed(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")

@@ -45,7 +45,7 @@ import soxr
 
 from .._input import check_audio_file
 from ..exceptions import AudioError
-from ..io import cancel_warning, fix_length, load_audio
+from ..io import cancel_warning, check_samples, fix_length, load_audio
 from ._context import ClipContext, frame_count, mel_key, tuning_key
 from ._spectra import tuning_from_peaks, tuning_peaks
 
@@ -344,8 +344,7 @@ def _file_chunks(path, sr, warn=True):
                 native_sr, sr, 1, dtype="float32", quality="HQ")  # fmt: skip
             while True:
                 block = f.read(frames=_READ_FRAMES, dtype="float32", always_2d=True)
-                if not np.all(np.isfinite(block)):
-                    raise AudioError("file holds NaN or infinite samples", path)
+                check_samples(block, path)  # before the mix, as load_audio checks
                 last = len(block) < _READ_FRAMES
                 n_read += len(block)
                 if block.shape[1] == 1:
