@@ -33,14 +33,22 @@ def _labelled_folder(root):
 
 
 def _audio_files(items):
-    from .datasets.folder import AUDIO_EXTENSIONS
+    """The files given, and the audio files under the folders given (recursively).
+
+    In folders, hidden files and folders are skipped, as ``load_audio_folder`` skips them:
+    macOS's ``._song.wav`` beside ``song.wav`` is not audio. A file named is always read.
+    """
+    from .datasets._common import AUDIO_EXTENSIONS, is_hidden
 
     files = []
     for item in items:
         path = Path(item)
         if path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*")
-                            if p.suffix.lower() in AUDIO_EXTENSIONS)
+            files += sorted(
+                str(p) for p in path.rglob("*")
+                if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+                and not any(is_hidden(part) for part in p.relative_to(path).parts)
+            )  # fmt: skip
         else:
             files.append(str(path))
     if not files:

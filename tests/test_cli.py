@@ -78,6 +78,24 @@ def test_extract_writes_a_named_table(note_folder, tmp_path, capsys):
     assert "mfcc_3_mean" in table.columns and "mfcc_3_max" in table.columns
 
 
+def test_folders_skip_hidden_files_as_load_audio_folder_does(note_folder, tmp_path, capsys):
+    """macOS's ._song.wav beside song.wav is not audio: the scan of a folder skips it."""
+    album = tmp_path / ".music" / "album"  # a hidden folder named by the user is read
+    (album / "rock" / "clip.wav").mkdir(parents=True)  # a folder, not a file
+    (album / ".trash").mkdir()
+    song = next((note_folder / "bass").iterdir())
+    for target in (album / "rock" / "song.wav", album / ".trash" / "old.wav"):
+        target.write_bytes(song.read_bytes())
+    (album / "rock" / "._song.wav").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    out = tmp_path / "features.csv"
+    assert main(["extract", str(album), "--out", str(out), "--features", "mfcc",
+                 "--stats", "mean", "--json"]) == 0  # fmt: skip
+    assert pd.read_csv(out)["path"].tolist() == [str(album / "rock" / "song.wav")]
+    assert main(["analyze", str(album), "--tasks", "tempo"]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()
+            if "\t" in line] == [str(album / "rock" / "song.wav")]  # fmt: skip
+
+
 def test_errors_exit_1_and_name_the_problem(tmp_path, capsys):
     bad = tmp_path / "broken.wav"
     bad.write_text("not audio")

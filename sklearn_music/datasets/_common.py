@@ -30,6 +30,15 @@ def file_version(path):
     return path, stat.st_mtime_ns, stat.st_size
 
 
+def is_hidden(name):
+    """Whether a file or folder name is hidden (starts with ``.``): not audio to look at.
+
+    Hidden files such as macOS's ``._clip.wav`` resource forks carry an audio ending but
+    hold no audio; hidden folders (``.git``, ``.Trashes``) hold no collection either.
+    """
+    return name.startswith(".")
+
+
 def undecodable_hint(folder):
     """A sentence naming audio files under ``folder`` that libsndfile cannot decode, or ""."""
     counts = Counter()

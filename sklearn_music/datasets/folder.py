@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._common import AUDIO_EXTENSIONS, check_root, undecodable_hint
+from ._common import AUDIO_EXTENSIONS, check_root, is_hidden, undecodable_hint
 
 __all__ = ["load_audio_folder", "AUDIO_EXTENSIONS"]
 
@@ -54,10 +54,10 @@ def load_audio_folder(root, *, extensions=AUDIO_EXTENSIONS, as_frame=False):
     root = check_root(root, "audio folder")
     extensions = tuple(e.lower() for e in extensions)
     paths, labels = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p.name)):
         files = sorted(
             f for f in folder.iterdir()
-            if f.is_file() and f.suffix.lower() in extensions and not f.name.startswith(".")
+            if f.is_file() and f.suffix.lower() in extensions and not is_hidden(f.name)
         )
         paths += [str(f) for f in files]
         labels += [folder.name] * len(files)
