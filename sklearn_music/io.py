@@ -1,6 +1,6 @@
 """Reading audio files: decode, mix to mono, resample, crop or pad.
 
-Files are decoded by soundfile (libsndfile: wav, flac, ogg, mp3, aiff, au, ...) and
+Files are decoded by soundfile (libsndfile: wav, flac, ogg, opus, mp3, aiff, au, ...) and
 resampled with soxr at high quality, the same resampler that ``librosa.load`` uses by
 default, so waveforms match librosa's. Only the requested part of a file is read, so an
 hour-long recording costs the memory of the excerpt. Every failure is an
@@ -38,7 +38,8 @@ def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
     Parameters
     ----------
     path : str or os.PathLike
-        An audio file (wav, flac, ogg, mp3, aiff, au and the other formats libsndfile reads).
+        An audio file (wav, flac, ogg, opus, mp3, aiff, au and the other formats libsndfile
+        reads).
     sr : int or None, default=22050
         Target sample rate in Hz; None keeps the file's own rate.
     mono : bool, default=True

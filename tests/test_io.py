@@ -36,6 +36,23 @@ def test_formats_decode(tmp_path, fmt, subtype):
     assert abs(np.sqrt(np.mean(out[2000:20000] ** 2)) - 0.5 / np.sqrt(2)) < 0.02
 
 
+def test_opus_files_decode_and_are_found_in_folders(tmp_path):
+    """Ogg Opus decodes; folder scans skipped .opus files, which they took for not audio."""
+    from sklearn_music.cli import _audio_files
+    from sklearn_music.datasets import load_audio_folder
+
+    if "OPUS" not in sf.available_subtypes("OGG"):
+        pytest.skip("this libsndfile has no Opus codec: it cannot write or read .opus")
+    sr = 48000  # one of Opus's rates
+    y = 0.5 * np.sin(2 * np.pi * 440 * np.arange(sr) / sr)
+    (tmp_path / "tones").mkdir()
+    path = _write(tmp_path / "tones" / "a.opus", y, sr, format="OGG", subtype="OPUS")
+    out, _ = load_audio(path, sr=22050)
+    assert abs(np.sqrt(np.mean(out[2000:20000] ** 2)) - 0.5 / np.sqrt(2)) < 0.02
+    assert load_audio_folder(tmp_path).paths.tolist() == [path]
+    assert _audio_files([str(tmp_path)]) == [path]
+
+
 def test_multichannel_mixed_to_mono_and_kept(tmp_path):
     sr = 8000
     y = np.stack([np.full(sr, 0.2), np.full(sr, 0.4), np.zeros(sr)], axis=1)

@@ -20,7 +20,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
 
 # What load_audio decodes (libsndfile), and formats it cannot, named in error hints.
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".au", ".aiff", ".aif")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".au", ".aiff", ".aif")
 UNDECODABLE_EXTENSIONS = (".m4a", ".aac", ".mp4", ".wma", ".webm")
 
 
