@@ -55,11 +55,15 @@ _CHORD_VOCABULARIES = (
 
 
 def _parse_key(label):
-    """'Eb minor' -> (3, 'minor'); 21 -> (9, 'minor'); 'X' or -1 (unknown key) -> (None, None).
+    """'Eb minor' -> (3, 'minor'); 21 -> (9, 'minor'); unknown key -> (None, None).
 
     Whole numbers 0-23 index ``KEY_NAMES`` (what :class:`~sklearn_music.KeyEstimator`
-    predicts when fitted with them).
+    predicts when fitted with them). An unknown key is "X" (mir_eval's), -1 (Lerch's
+    annotations), or a missing value: None (``load_gtzan``'s key of a clip without one) or
+    NaN (pandas' missing value).
     """
+    if label is None or (isinstance(label, Real) and np.isnan(label)):
+        return None, None
     if isinstance(label, Real) and not isinstance(label, bool) and float(label).is_integer():
         if not -1 <= label <= 23:
             raise ValueError(f"integer key labels must be 0-23 (or -1 for unknown), got {label}")
@@ -135,8 +139,8 @@ def mirex_key_score(y_true, y_pred):
     y_true : array-like of shape (n_clips,)
         Reference keys such as ``"A minor"`` or ``"Eb major"`` (mode ``"major"``,
         ``"minor"`` or ``"other"``), or indices 0-23 into
-        :data:`~sklearn_music.features.key_profiles.KEY_NAMES`; ``"X"`` or -1 is an
-        unknown key.
+        :data:`~sklearn_music.features.key_profiles.KEY_NAMES`; ``"X"``, -1, None or NaN
+        is an unknown key.
     y_pred : array-like of shape (n_clips,)
         Estimated keys, in the same forms.
 

@@ -70,6 +70,14 @@ def test_mirex_key_score_takes_key_indices():
     assert mirex_key_score(np.array([21.0, 0.0]), ["A minor", "G major"]) == 0.75
 
 
+def test_mirex_key_score_reads_missing_keys_as_unknown():
+    # load_gtzan gives None for a clip without a key annotation; pandas gives NaN.
+    for missing in (None, np.nan):
+        assert mirex_key_score([missing, "C major"], ["X", "C major"]) == 1.0
+        assert mirex_key_score([missing], ["C major"]) == mir_eval.key.weighted_score(
+            "X", "C major")
+
+
 def test_mirex_key_score_averages_over_clips():
     rng = np.random.default_rng(0)
     reference = rng.choice(KEY_NAMES, 200)
@@ -85,7 +93,7 @@ def test_mirex_key_score_averages_over_clips():
         (["C dorian"], "mode must be"),
         ([24], "0-23"),
         ([3.5], "indices 0-23"),
-        ([None], "names such as"),
+        ([b"C major"], "names such as"),
     ],
 )
 def test_mirex_key_score_names_bad_labels(bad, message):

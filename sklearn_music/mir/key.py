@@ -224,8 +224,8 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
             1-D waveforms at ``sr``.
         y : array-like of shape (n_clips,) or None, default=None
             Keys such as ``"A minor"`` or ``"Eb major"`` (any of mir_eval's spellings), or
-            indices 0-23 into ``KEY_NAMES``; ``"X"`` or -1 marks a clip whose key is
-            unknown (it is skipped). None keeps the template profiles.
+            indices 0-23 into ``KEY_NAMES``; ``"X"``, -1, None or NaN marks a clip whose
+            key is unknown (it is skipped). ``y=None`` keeps the template profiles.
 
         Returns
         -------
@@ -241,7 +241,9 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
             self.n_labelled_ = 0
             return self
         y = column_or_1d(y, warn=True)
-        if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (np.mod(y, 1) == 0)):
+        with np.errstate(invalid="ignore"):  # inf % 1 is NaN, refused below
+            whole = y.dtype.kind != "f" or np.all(np.isnan(y) | (np.mod(y, 1) == 0))
+        if not whole:
             raise ValueError(
                 "Unknown label type: continuous. Key labels are names such as 'A minor' or "
                 "indices 0-23 into KEY_NAMES"
@@ -251,7 +253,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         keys = np.array([_key_index(label) for label in y])
         labelled = keys >= 0
         if not labelled.any():
-            raise ValueError("y holds no known key: every label is 'X' or -1")
+            raise ValueError("y holds no known key: every label is 'X', -1 or missing")
         chroma, chords = self._analyse(waves)
         sums = self.prior_strength * _unit(template)
         chord_sums = self.prior_strength * _unit(CHORD_PROFILE)
@@ -315,7 +317,7 @@ class KeyEstimator(ClassifierMixin, BaseEstimator):
         """Accuracy: the (weighted) fraction of clips whose key is the reference key.
 
         Keys are compared as keys, not as strings: ``"Db major"``, ``"c# major"`` and 1
-        are the same key. A reference ``"X"`` or -1 (unknown key) counts as a miss, as in
+        are the same key. An unknown reference key (``"X"``, -1, None) counts as a miss, as in
         :func:`~sklearn_music.metrics.mirex_key_score`.
 
         Parameters
