@@ -22,11 +22,12 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, make_scorer
+from sklearn.model_selection import cross_validate
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sklearn_music import CNNClassifier
+from sklearn_music import CNNClassifier, TempoEstimator
 from sklearn_music.features import MFCC, Pooling
 from sklearn_music.models import SimpleCNN
 from sklearn_music.tuning import (
@@ -345,14 +346,14 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
 
     def refused(estimator, X, y, message, **params):
         search = StudySearchCV(estimator, C_SPACE, n_trials=3, random_state=0,
-                               **{"cv": 2, **params})
+                               **{"cv": 2, "study_name": name, **params})
         with pytest.raises(ValueError, match=f"^study '{name}' holds the trials of another "
                                              f"search: {message}"):
             search.fit(X, y)
         assert len(optuna.load_study(study_name=name, storage=f"sqlite:///{name}.db")
                    .trials) == 2  # refused before running a trial
 
-    # the same default name: the final step's class, the space and the scoring
+    # given the default name of the first search (another search's default is its own)
     refused(make_pipeline(PCA(2), LogisticRegression()), X, y,
             "the estimator's parameters: pca was .absent., now \"PCA\", ")
     refused(make_pipeline(StandardScaler(), LogisticRegression(tol=0.1)), X, y,
@@ -364,7 +365,7 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
                                          "y differs\\. Use")
     refused(_logistic(), X, y, "the cross-validation folds .* differ\\. Use", cv=3)
     refused(_logistic(), X, y, "the scoring was 'f1_macro', now 'accuracy'\\. Use",
-            scoring="accuracy", study_name=name)
+            scoring="accuracy")
     # what changes only the speed, and the seed, do not make another search
     faster = make_pipeline(StandardScaler(), LogisticRegression(), memory=str(tmp_path),
                            verbose=False)
@@ -375,6 +376,41 @@ def test_a_stored_study_resumes_only_its_own_search(table, tmp_path, monkeypatch
     for n_trials, given in enumerate([list(labels), labels, pd.Series(labels)], start=1):
         StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=n_trials, random_state=0,
                       study_name="labels").fit(X, given)
+
+
+def test_default_study_names_tell_searches_apart_so_nested_cv_works(table, tmp_path,
+                                                                    monkeypatch):
+    # Each outer fold's search opened the one default study of the first, which refused
+    # the other folds' data ("holds the trials of another search").
+    X, y = table
+    monkeypatch.chdir(tmp_path)
+    search = StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=2, random_state=0)
+    scores = cross_validate(search, X, y, cv=3, return_estimator=True)
+    names = {fitted.study_name_ for fitted in scores["estimator"]}
+    assert len(names) == 3 and all(n.startswith("logisticregression-") for n in names)
+    assert sorted(p.stem for p in tmp_path.glob("*.db")) == sorted(names)
+    again = cross_validate(search, X, y, cv=3, return_estimator=True)  # each resumes its own
+    assert {fitted.study_name_ for fitted in again["estimator"]} == names
+    assert all(len(fitted.study_.trials) == 2 for fitted in again["estimator"])
+
+
+def test_auto_scoring_is_macro_f1_for_classifiers_and_score_otherwise(table):
+    X, y = table
+    search = StudySearchCV(_logistic(), C_SPACE, cv=2, n_trials=1, storage=None).fit(X, y)
+    assert search.scorer_._score_func.__name__ == "f1_score"
+    # TempoEstimator is no classifier: macro F1 failed every trial ("a mix of binary and
+    # continuous targets"); its own score is Acc1
+    rng = np.random.default_rng(0)
+    clicks = []
+    for bpm in (90.0, 120.0, 100.0, 140.0):
+        y_clip = np.zeros(4 * 8000, dtype=np.float32)
+        for beat in np.arange(0.1, 3.9, 60.0 / bpm):
+            y_clip[int(beat * 8000):int(beat * 8000) + 100] = rng.standard_normal(100)
+        clicks.append(y_clip)
+    tempo = StudySearchCV(TempoEstimator(sr=8000), {"prior_octaves": [0.5, 1.0]}, cv=2,
+                          n_trials=2, storage=None, random_state=0)
+    tempo.fit(clicks, [90.0, 120.0, 100.0, 140.0])
+    assert tempo.best_score_ == 1.0
 
 
 def test_a_changed_space_is_refused_before_any_trial(table):

@@ -2,6 +2,8 @@
 Optuna study that is stored, resumable, shareable between processes, and prunes.
 """
 
+import hashlib
+import json
 import os
 import socket
 import time
@@ -85,6 +87,12 @@ class _StopAfterFailures:
         return self.in_a_row >= self.limit
 
 
+def _default_name(estimator, space, scoring, fingerprint):
+    """``<final step>-<space and scoring digest>-<setup digest>``: a name per search."""
+    setup = json.dumps(fingerprint, sort_keys=True).encode()
+    return f"{space_name(estimator, space, scoring)}-{hashlib.sha1(setup).hexdigest()[:8]}"
+
+
 class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     """Tune a whole Pipeline (features and model together) with an Optuna study.
 
@@ -124,8 +132,11 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         Parameter name -> Optuna distribution or list of choices, or a function
         ``space(trial) -> dict of parameters`` (see :mod:`sklearn_music.tuning.spaces`).
         None uses :func:`~sklearn_music.tuning.default_space` of ``estimator``.
-    scoring : str, callable or None, default="f1_macro"
+    scoring : str, callable or None, default="auto"
         A scikit-learn scorer (higher is better); None uses the estimator's ``score``.
+        "auto" is macro F1 (``"f1_macro"``) for classifiers, which weighs rare classes as
+        much as common ones, and the estimator's ``score`` for anything else (Acc1 for
+        :class:`~sklearn_music.TempoEstimator`, R² for a regressor).
     cv : int, cross-validation generator or iterable, default=5
         As in ``GridSearchCV``: an int is a (stratified, for classifiers) k-fold without
         shuffling, so every trial and every process sees the same folds.
@@ -142,9 +153,12 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         trial whose process died is marked failed two minutes later and its parameters
         are queued to run again.
     study_name : str or None, default=None
-        None names the study after the final step's class and a digest of the space and
-        scoring, so running the same search again resumes it. Two searches of the same
-        name on other estimators or data cannot share the study: give them other names.
+        None names the study after the final step's class, a digest of the space and
+        scoring and a digest of the whole setup (estimator parameters, folds, data), so
+        running the same search again resumes it and any other search, such as the same
+        search on each outer fold of a nested cross-validation, gets a study of its own.
+        Two searches given the same name on other estimators or data cannot share the
+        study: give them other names.
     sampler : optuna.samplers.BaseSampler or None, default=None
         None is a ``TPESampler`` seeded from ``random_state`` and the number of trials
         already in the study (a resumed search does not redraw the killed run's
@@ -217,7 +231,7 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
         "space": [Mapping, callable, None],
-        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "scoring": [StrOptions(set(get_scorer_names()) | {"auto"}), callable, None],
         "cv": ["cv_object"],
         "n_trials": [Interval(Integral, 1, None, closed="left")],
         "timeout": [Interval(Real, 0, None, closed="neither"), None],
@@ -230,7 +244,7 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, space=None, *, scoring="f1_macro", cv=5, n_trials=20,
+    def __init__(self, estimator, space=None, *, scoring="auto", cv=5, n_trials=20,
                  timeout=None, storage="sqlite", study_name=None, sampler=None, pruner=None,
                  error_score=np.nan, refit=True, random_state=None):
         self.estimator = estimator
@@ -296,13 +310,17 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         """
         space = self._space()
         X, y, groups = indexable(X, y, groups)
-        self.scorer_ = check_scoring(self.estimator, self.scoring)
+        scoring = self.scoring
+        if scoring == "auto":
+            scoring = "f1_macro" if is_classifier(self.estimator) else None
+        self.scorer_ = check_scoring(self.estimator, scoring)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y, groups))
         self.n_splits_ = len(splits)
-        self.study_name_ = self.study_name or space_name(self.estimator, space, self.scoring)
-        study = self._open(search_fingerprint(self.estimator, space, self.scoring, splits,
-                                              X, y, groups))
+        fingerprint = search_fingerprint(self.estimator, space, scoring, splits, X, y, groups)
+        self.study_name_ = self.study_name or _default_name(self.estimator, space, scoring,
+                                                            fingerprint)
+        study = self._open(fingerprint)
         failures = _StopAfterFailures(self.n_trials)
         if count_finished(study) < self.n_trials:
             study.optimize(
