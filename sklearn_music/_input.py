@@ -9,7 +9,13 @@ from sklearn.utils import check_array
 
 from .exceptions import AudioError
 
-__all__ = ["as_waveforms", "check_audio_file", "is_path_list", "path_list", "waveform_problem"]
+__all__ = ["MAX_SAMPLE", "as_waveforms", "check_audio_file", "is_path_list", "path_list",
+           "waveform_problem"]
+
+#: Larger samples are not audio. Integer PCM stored unscaled in a float file reaches 2**31;
+#: far beyond, the mono mix of float32 samples overflows (from 1.7e38) and so do the
+#: features, which square sums of samples in float32 (the RMS from about 4e17).
+MAX_SAMPLE = 1e10
 
 
 def check_audio_file(path):
@@ -34,6 +40,8 @@ def is_path_list(X):
     >>> from sklearn_music._input import is_path_list
     >>> is_path_list(["a.wav", "b.flac"]), is_path_list([[0.0, 1.0]])
     (True, False)
+    >>> is_path_list(np.array([["a.wav"], ["b.flac"]], dtype=object))  # one column
+    True
     """
     if isinstance(X, (str, os.PathLike)):
         raise TypeError(
@@ -42,8 +50,7 @@ def is_path_list(X):
         )
     if sparse.issparse(X):
         return False
-    if hasattr(X, "to_numpy") and getattr(X, "ndim", 1) == 2 and X.shape[1] == 1:
-        X = X.iloc[:, 0]  # a one-column DataFrame of paths
+    X = _one_column(X)
     if isinstance(X, np.ndarray):
         return X.ndim == 1 and X.dtype.kind in "OUS" and X.size > 0 and all(map(_is_path, X))
     try:
@@ -53,11 +60,21 @@ def is_path_list(X):
     return len(items) > 0 and all(map(_is_path, items))
 
 
+def _one_column(X):
+    """The column of a one-column table of paths: a DataFrame, or a NumPy array of shape
+    (n_clips, 1) as ``ColumnTransformer`` passes a column of an array; X otherwise."""
+    if getattr(X, "ndim", 1) != 2 or X.shape[1] != 1:
+        return X
+    if hasattr(X, "iloc"):
+        return X.iloc[:, 0]
+    if isinstance(X, np.ndarray) and X.dtype.kind in "OUS":
+        return X[:, 0]
+    return X
+
+
 def path_list(X):
-    """The paths of X (a collection of paths or a one-column DataFrame) as a list of str."""
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
-        X = X.iloc[:, 0]
-    return [os.fspath(p) for p in X]
+    """The paths of X (a collection of paths or a one-column table of them) as str."""
+    return [os.fspath(p) for p in _one_column(X)]
 
 
 def _is_ragged(X):
@@ -160,9 +177,15 @@ def as_waveforms(X, *, sr, n_jobs=None):
 
 
 def waveform_problem(w, i):
-    """The AudioError of waveform ``w`` (clip ``i``) if it is empty or not finite, or None."""
+    """The AudioError of waveform ``w`` (clip ``i``) if it is empty, not finite or holds
+    samples beyond ±:data:`MAX_SAMPLE`, or None."""
     if w.size == 0:
         return AudioError(f"waveform {i} has no samples")
-    if not np.all(np.isfinite(w)):
+    peak = float(np.max(np.abs(w)))  # NaN if any sample is NaN
+    if not np.isfinite(peak):
         return AudioError(f"waveform {i} holds NaN or infinite samples")
+    if peak > MAX_SAMPLE:
+        return AudioError(f"waveform {i} holds samples as large as {peak:.3g}, beyond "
+                          f"±{MAX_SAMPLE:.0e}: not audio (audio samples are near ±1; "
+                          "features of such samples overflow float32)")
     return None

@@ -20,16 +20,12 @@ from sklearn.utils._param_validation import Interval
 
 from ._cache import KeyedWaveforms, estimator_key, file_digest, memory_cache
 from ._config import get_config
-from ._input import as_waveforms, check_audio_file, is_path_list, path_list
+from ._input import MAX_SAMPLE, as_waveforms, check_audio_file, is_path_list, path_list
 from .exceptions import AudioError
 
 __all__ = ["load_audio", "AudioLoader"]
 
 _CANCELLED = 0.01  # a mono mix 20 dB below its channels' power has cancelled
-# Larger samples are not audio. Integer PCM stored unscaled in a float file reaches 2**31;
-# far beyond, the mono mix of float32 samples overflows (from 1.7e38) and so do the
-# features, which square sums of samples in float32 (the RMS from about 4e17).
-_MAX_SAMPLE = 1e10
 
 
 def load_audio(path, *, sr=22050, mono=True, duration=None, offset=0.0):
@@ -132,9 +128,9 @@ def check_samples(y, path):
     peak = float(np.max(np.abs(y))) if y.size else 0.0  # NaN if any sample is NaN
     if not np.isfinite(peak):
         raise AudioError("file holds NaN or infinite samples", path)
-    if peak > _MAX_SAMPLE:
+    if peak > MAX_SAMPLE:
         raise AudioError(
-            f"file holds samples as large as {peak:.3g}, beyond ±{_MAX_SAMPLE:.0e}: not audio "
+            f"file holds samples as large as {peak:.3g}, beyond ±{MAX_SAMPLE:.0e}: not audio "
             "(audio samples are near ±1; features of such samples overflow float32)", path)
 
 

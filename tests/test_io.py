@@ -117,6 +117,25 @@ def test_samples_too_large_to_be_audio_raise_audio_error(tmp_path, recwarn, peak
     assert not [w for w in recwarn if "overflow" in str(w.message)]
 
 
+@pytest.mark.parametrize("peak", [1e12, 3e38])
+def test_waveforms_too_large_to_be_audio_raise_audio_error(recwarn, peak):
+    # In memory they passed the check (finite) and gave infinite MFCCs without a word.
+    X = [np.sin(np.arange(8000) / 5.0), peak * np.sin(np.arange(8000) / 5.0)]
+    with pytest.raises(AudioError, match="waveform 1 holds samples as large as"):
+        AudioLoader(sr=8000).fit_transform(X)
+    assert not [w for w in recwarn if "overflow" in str(w.message)]
+
+
+def test_a_column_of_paths_as_an_array_is_a_list_of_paths(tmp_path):
+    # ColumnTransformer hands a column of a NumPy array over as an (n_clips, 1) array:
+    # "Clip 0 is not a numeric waveform: could not convert string to float".
+    paths = [_write(tmp_path / f"{i}.wav", np.sin(np.arange(8000) / (i + 2.0)), 8000)
+             for i in range(2)]
+    column = np.array(paths, dtype=object)[:, None]
+    np.testing.assert_array_equal(AudioLoader(sr=8000).fit_transform(column),
+                                  AudioLoader(sr=8000).fit_transform(paths))
+
+
 def test_loud_and_unscaled_float_files_still_load(tmp_path):
     """A float file peaking at 3, or holding int32 PCM values unscaled, is audio."""
     for peak in (3.0, 2.0**31):
