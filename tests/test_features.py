@@ -374,6 +374,30 @@ def test_feature_union_of_pooled_features_is_a_named_table():
     assert {"mfcc_3_mean", "chroma_Eb_mean", "rms_std", "tempo"} <= set(table.columns)
 
 
+def test_feature_union_keeps_the_index_of_a_table_of_paths(tmp_path):
+    # Pooled parts started a new index while clip-level ones kept the table's: joined on
+    # the index, the union gave twice the rows, and a ColumnTransformer with pandas output
+    # beside a scaled metadata column failed.
+    import soundfile as sf
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_music.pipelines import make_feature_union
+
+    paths = []
+    for i, y in enumerate(_noise(3)):
+        paths.append(str(tmp_path / f"{i}.wav"))
+        sf.write(paths[-1], y, SR)
+    table = pd.DataFrame({"path": paths, "year": [1990.0, 2000.0, 1985.0]}, index=[10, 11, 12])
+    union = make_feature_union(sr=SR, features=("mfcc", "tempo"))
+    columns = ColumnTransformer([("audio", union, ["path"]), ("num", StandardScaler(), ["year"])])
+    out = columns.set_output(transform="pandas").fit_transform(table)
+    assert out.index.tolist() == [10, 11, 12]
+    expected = clone(union).set_output(transform="pandas").fit_transform(paths)
+    np.testing.assert_array_equal(out.iloc[:, :-1].to_numpy(), expected.to_numpy())
+    assert expected.index.tolist() == [0, 1, 2]  # paths in a list: a new index
+
+
 def test_frames_of_different_transformers_concatenate_with_their_names():
     X = _noise()
     parts = [MFCC(n_mfcc=3).fit_transform(X), Chroma().fit_transform(X)]

@@ -21,6 +21,15 @@ def _audio_head(part):
     return None
 
 
+def _with_index_of(X, table):
+    """``table`` (pandas output) indexed as X, a pandas column of paths, when it is one,
+    as scikit-learn's transformers keep their input's index: a ColumnTransformer with
+    pandas output joins its parts' tables on their index."""
+    if hasattr(table, "iloc") and hasattr(X, "iloc") and len(X) == len(table):
+        table.index = X.index
+    return table
+
+
 class AudioFeatureUnion(FeatureUnion):
     """A FeatureUnion whose audio features are computed in one pass over the clips.
 
@@ -117,7 +126,7 @@ class AudioFeatureUnion(FeatureUnion):
         ndarray or DataFrame of shape (n_clips, n_output_features)
         """
         with self._one_pass(X):
-            return super().fit_transform(X, y, **params)
+            return _with_index_of(X, super().fit_transform(X, y, **params))
 
     def transform(self, X, **params):
         """Transform X by every part and concatenate their outputs.
@@ -134,7 +143,14 @@ class AudioFeatureUnion(FeatureUnion):
         ndarray or DataFrame of shape (n_clips, n_output_features)
         """
         with self._one_pass(X):
-            return super().transform(X, **params)
+            return _with_index_of(X, super().transform(X, **params))
+
+    def _hstack(self, Xs):
+        # Joined by position: a part that kept X's index (a clip-level transformer) and
+        # one that could not (Pooling after a frame transformer) were joined on their
+        # index, giving twice the rows. The union's table then takes X's index.
+        return super()._hstack([X.reset_index(drop=True) if hasattr(X, "iloc") else X
+                                for X in Xs])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
