@@ -132,6 +132,7 @@ def cmd_train(args):
     import tempfile
 
     from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.svm import SVC
 
     from ._atomic import check_file_path
     from .persistence import save_model
@@ -143,12 +144,15 @@ def cmd_train(args):
     # then read back by the cross-validation folds and the final fit.
     cache = args.cache or tempfile.mkdtemp(prefix="sklearn-music-train-")
     try:
+        class_weight = None if args.class_weight == "none" else args.class_weight
         if args.model == "svm":
             model = make_classical_pipeline(sr=args.sr, duration=args.duration,
-                                            n_jobs=args.n_jobs, memory=cache)
+                                            n_jobs=args.n_jobs, memory=cache,
+                                            estimator=SVC(C=10.0, class_weight=class_weight))
         else:
             model = make_cnn_pipeline(sr=args.sr, duration=args.duration, memory=cache,
-                                      max_epochs=args.epochs, random_state=args.seed)
+                                      max_epochs=args.epochs, random_state=args.seed,
+                                      class_weight=class_weight)
         extract_with_progress(model[:-1] if args.model == "cnn" else model[:2], list(paths),
                               progress=not args.json)
         result = {"data": str(args.data), "clips": len(paths), "model": args.model,
@@ -437,33 +441,46 @@ def build_parser():
     p.add_argument("--out", default="sklearn-music-demo", help="output folder")
     p.add_argument("--per-family", type=int, default=24, help="notes per instrument family")
     p.add_argument("--folds", type=int, default=4, help="cross-validation folds")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds the notes and the classifier")
 
     p = add("extract", cmd_extract,
             "Compute pooled features (MFCC, chroma, spectral, tempo) of audio files into a CSV.",
             reads_audio=True)
     p.add_argument("inputs", nargs="+", help="audio files or folders")
     p.add_argument("--out", required=True, help="CSV file to write")
-    p.add_argument("--features", default="mfcc,chroma,spectral,tempo")
-    p.add_argument("--stats", default="mean,std")
-    p.add_argument("--sr", type=int, default=22050)
-    p.add_argument("--duration", type=float, default=None)
-    p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--features", default="mfcc,chroma,spectral,tempo",
+                   help="comma-separated feature sets (default: mfcc,chroma,spectral,tempo)")
+    p.add_argument("--stats", default="mean,std",
+                   help="comma-separated statistics over frames, e.g. mean,std,max "
+                   "(default: mean,std)")
+    p.add_argument("--sr", type=int, default=22050,
+                   help="sample rate files are loaded at, in Hz (default: 22050)")
+    p.add_argument("--duration", type=float, default=None,
+                   help="seconds of each file, cropped or padded (default: whole files)")
+    p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
 
     p = add("train", cmd_train,
             "Train a classifier on a folder with one subfolder of audio files per class "
             "(GTZAN's layout works) and save it.", reads_audio=True)
     p.add_argument("data", help="folder of class subfolders")
     p.add_argument("--out", required=True, help="model file to write (.joblib)")
-    p.add_argument("--model", choices=["svm", "cnn"], default="svm")
-    p.add_argument("--sr", type=int, default=22050)
-    p.add_argument("--duration", type=float, default=30.0)
+    p.add_argument("--model", choices=["svm", "cnn"], default="svm",
+                   help="svm: pooled MFCC, chroma, spectral and tempo features and an RBF "
+                   "SVM; cnn: a ResNet on log-mel spectrograms (default: svm)")
+    p.add_argument("--class-weight", choices=["balanced", "none"], default="balanced",
+                   help="balanced: every class counts alike in training, however many "
+                   "clips it has; none: every clip counts alike (default: balanced)")
+    p.add_argument("--sr", type=int, default=22050,
+                   help="sample rate files are loaded at, in Hz (default: 22050)")
+    p.add_argument("--duration", type=float, default=30.0,
+                   help="seconds of each file, cropped or padded (default: 30)")
     p.add_argument("--epochs", type=int, default=30, help="CNN training epochs")
     p.add_argument("--cv", type=int, default=0, help="also report k-fold CV macro F1")
     p.add_argument("--cache", default=None,
                    help="keep the per-clip feature cache in this folder (reused by later runs)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the CV folds and the CNN (default: 0)")
+    p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
 
     p = add("evaluate", cmd_evaluate,
             "Score a saved model on a labelled folder: accuracy, precision, recall, F1.",
@@ -497,7 +514,8 @@ def build_parser():
     p.add_argument("--figures", action="store_true",
                    help="also draw each file's chromagram with its chords and beats "
                    "(<name>.png in --out-dir)")
-    p.add_argument("--sr", type=int, default=22050)
+    p.add_argument("--sr", type=int, default=22050,
+                   help="sample rate files are loaded at, in Hz (default: 22050)")
     p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
     return parser
 

@@ -69,6 +69,17 @@ def test_train_evaluate_predict_round_trip(note_folder, tmp_path, capsys):
     assert {r["label"] for r in rows} <= {"bass", "flute"}
 
 
+@pytest.mark.parametrize("model_kind", ["svm", "cnn"])
+def test_train_class_weight_is_balanced_unless_asked_otherwise(note_folder, tmp_path,
+                                                               model_kind, capsys):
+    for option, expected in [([], "balanced"), (["--class-weight", "none"], None)]:
+        out = tmp_path / f"{model_kind}-{expected}.joblib"
+        assert main(["train", str(note_folder), "--out", str(out), "--model", model_kind,
+                     "--sr", "16000", "--duration", "1.0", "--epochs", "1", *option,
+                     "--json"]) == 0  # fmt: skip
+        assert load_model(out).steps[-1][1].class_weight == expected
+
+
 def test_extract_writes_a_named_table(note_folder, tmp_path, capsys):
     out = tmp_path / "features.csv"
     assert main(["extract", str(note_folder), "--out", str(out), "--sr", "16000",
