@@ -410,6 +410,8 @@ def cmd_analyze(args):
         print(f"wrote {len(written)} files to {args.out_dir}")
 
 
+_SR_HELP = "sample rate files are loaded at, in Hz (default: %(default)s)"
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-music",
@@ -453,8 +455,7 @@ def build_parser():
     p.add_argument("--stats", default="mean,std",
                    help="comma-separated statistics over frames, e.g. mean,std,max "
                    "(default: mean,std)")
-    p.add_argument("--sr", type=int, default=22050,
-                   help="sample rate files are loaded at, in Hz (default: 22050)")
+    p.add_argument("--sr", type=int, default=22050, help=_SR_HELP)
     p.add_argument("--duration", type=float, default=None,
                    help="seconds of each file, cropped or padded (default: whole files)")
     p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
@@ -470,8 +471,7 @@ def build_parser():
     p.add_argument("--class-weight", choices=["balanced", "none"], default="balanced",
                    help="balanced: every class counts alike in training, however many "
                    "clips it has; none: every clip counts alike (default: balanced)")
-    p.add_argument("--sr", type=int, default=22050,
-                   help="sample rate files are loaded at, in Hz (default: 22050)")
+    p.add_argument("--sr", type=int, default=22050, help=_SR_HELP)
     p.add_argument("--duration", type=float, default=30.0,
                    help="seconds of each file, cropped or padded (default: 30)")
     p.add_argument("--epochs", type=int, default=30, help="CNN training epochs")
@@ -514,8 +514,7 @@ def build_parser():
     p.add_argument("--figures", action="store_true",
                    help="also draw each file's chromagram with its chords and beats "
                    "(<name>.png in --out-dir)")
-    p.add_argument("--sr", type=int, default=22050,
-                   help="sample rate files are loaded at, in Hz (default: 22050)")
+    p.add_argument("--sr", type=int, default=22050, help=_SR_HELP)
     p.add_argument("--n-jobs", type=int, default=None, help="files analysed in parallel")
     return parser
 
