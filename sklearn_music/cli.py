@@ -412,6 +412,7 @@ def cmd_analyze(args):
 
 _SR_HELP = "sample rate files are loaded at, in Hz (default: %(default)s)"
 
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-music",
