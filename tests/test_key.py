@@ -94,3 +94,23 @@ def test_default_key_estimator_tells_a_rendered_minor_key_from_its_relative_majo
     steps = [(0, minor), (8, major), (3, major), (7, major)]
     X = [rendered_progression(tonic, steps) for tonic in (0, 6, 9)]
     assert list(KeyEstimator().predict(X)) == [KEY_NAMES[12 + t] for t in (0, 6, 9)]
+
+
+def test_threads_leave_blas_threads_as_they_found_them():
+    # threadpoolctl's limit is process-wide: analyses overlapping in threads left BLAS on
+    # one thread for the rest of the process.
+    from joblib import parallel_config
+    from threadpoolctl import threadpool_info
+
+    from sklearn_music import MFCC
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+    clips = [harmonic_tone(60 + i, seconds=1.0) for i in range(6)]
+    with parallel_config(backend="threading"):
+        for _ in range(3):
+            KeyEstimator(n_jobs=3).predict(clips)
+            MFCC(n_jobs=3).fit_transform(clips)
+    assert blas_threads() == before

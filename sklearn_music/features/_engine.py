@@ -17,6 +17,7 @@ for all the transformers of an :class:`~sklearn_music.AudioFeatureUnion` at once
 Only the features asked for are computed, and nothing is computed twice for a clip.
 """
 
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -85,6 +86,24 @@ def _thread_pools():
     return ThreadpoolController()
 
 
+@contextmanager
+def one_blas_thread():
+    """BLAS on one thread inside the block, when it runs in the main thread.
+
+    A clip's matrix products are small: on a busy machine, BLAS threads waiting for each
+    other made them several times slower (the NNLS chroma's, three times slower than
+    frame-by-frame solving). The limit is process-wide, so other threads leave it alone:
+    blocks that overlapped in threads (a threading backend, Dask's worker threads) left
+    BLAS on one thread for good, each restoring the limit it had found, and OpenBLAS
+    ignored a restore from a thread other than the one that set the limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with _thread_pools().limit(limits=1, user_api="blas"):
+        yield
+
+
 def analyse_clip(source, transformers):
     """The features of one clip (a path or a waveform) for each transformer, in float32.
 
@@ -92,15 +111,14 @@ def analyse_clip(source, transformers):
     through one :class:`ClipContext` per sample rate; a clip longer than
     :data:`~sklearn_music.features._stream.STREAM_SECONDS` is decoded and analysed in
     blocks instead (:func:`~sklearn_music.features._stream.analyse_in_blocks`), in
-    bounded memory. BLAS runs on one thread: a clip's matrix products are small, and one
-    thread everywhere (this process, joblib or Dask workers) rounds the same way, so a
-    clip's features do not depend on where it ran.
+    bounded memory. BLAS runs on one thread (:func:`one_blas_thread`); the features of a
+    clip are the same in this process, in joblib's and in Dask's workers (tested).
     """
     by_sr = {}
     for j, transformer in enumerate(transformers):
         by_sr.setdefault(transformer.sr, []).append(j)
     out = [None] * len(transformers)
-    with _thread_pools().limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         for sr, js in by_sr.items():
             group = [transformers[j] for j in js]
             if _stream.is_long(source, sr):

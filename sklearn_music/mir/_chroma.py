@@ -26,7 +26,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.optimize import nnls
 
-from ..features._engine import _thread_pools
+from ..features._engine import one_blas_thread
 from ..features._spectra import padding_short_clips
 
 __all__ = ["CHROMA_KINDS", "chroma_frames"]
@@ -195,15 +195,14 @@ def _nnls_columns(dictionary, X, n_iter=100):
     solved by scipy's ``nnls``. The answer is scipy's to rounding (1e-14 on GTZAN clips),
     four to five times faster: the note dictionary is well conditioned (its Gram matrix's
     condition number is about 66), so 100 iterations settle nearly every frame. BLAS runs
-    on one thread: on a busy machine, threads waiting for each other over these small
-    products made it slower than the frame-by-frame solver.
+    on one thread (:func:`~sklearn_music.features._engine.one_blas_thread`).
     """
     gram = dictionary.T @ dictionary
     target = dictionary.T @ X
     step = 1.0 / np.linalg.eigvalsh(gram)[-1]
     A = np.zeros_like(target)
     Y, momentum = A, 1.0
-    with _thread_pools().limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         for _ in range(n_iter):
             A_next = np.maximum(Y - step * (gram @ Y - target), 0.0)
             momentum_next = (1.0 + np.sqrt(1.0 + 4.0 * momentum**2)) / 2.0
