@@ -10,7 +10,7 @@ from sklearn.utils import check_array
 from .exceptions import AudioError
 
 __all__ = ["MAX_SAMPLE", "as_waveforms", "check_audio_file", "is_path_list", "path_list",
-           "waveform_problem"]
+           "sample_problem", "waveform_problem"]
 
 #: Larger samples are not audio. Integer PCM stored unscaled in a float file reaches 2**31;
 #: far beyond, the mono mix of float32 samples overflows (from 1.7e38) and so do the
@@ -50,6 +50,13 @@ def is_path_list(X):
         )
     if sparse.issparse(X):
         return False
+    if hasattr(X, "iloc") and X.ndim == 2 and X.shape[1] > 1:
+        if all(dtype.kind in "biuf" for dtype in X.dtypes):
+            return False  # a table of waveforms, one per row
+        raise ValueError(
+            f"X is a table of {X.shape[1]} columns {list(X.columns)[:5]}: give the column "
+            "of audio paths alone (X['path']), or select it with a ColumnTransformer"
+        )
     X = _one_column(X)
     if isinstance(X, np.ndarray):
         return X.ndim == 1 and X.dtype.kind in "OUS" and X.size > 0 and all(map(_is_path, X))
@@ -181,11 +188,17 @@ def waveform_problem(w, i):
     samples beyond ±:data:`MAX_SAMPLE`, or None."""
     if w.size == 0:
         return AudioError(f"waveform {i} has no samples")
-    peak = float(np.max(np.abs(w)))  # NaN if any sample is NaN
+    problem = sample_problem(w)
+    return None if problem is None else AudioError(f"waveform {i} {problem}")
+
+
+def sample_problem(y):
+    """What makes samples no audio (NaN or infinite, or beyond ±:data:`MAX_SAMPLE`), or
+    None: the end of an error message about a waveform or a file."""
+    peak = float(np.max(np.abs(y))) if y.size else 0.0  # NaN if any sample is NaN
     if not np.isfinite(peak):
-        return AudioError(f"waveform {i} holds NaN or infinite samples")
+        return "holds NaN or infinite samples"
     if peak > MAX_SAMPLE:
-        return AudioError(f"waveform {i} holds samples as large as {peak:.3g}, beyond "
-                          f"±{MAX_SAMPLE:.0e}: not audio (audio samples are near ±1; "
-                          "features of such samples overflow float32)")
+        return (f"holds samples as large as {peak:.3g}, beyond ±{MAX_SAMPLE:.0e}: not audio "
+                "(audio samples are near ±1; features of such samples overflow float32)")
     return None

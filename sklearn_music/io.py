@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._cache import KeyedWaveforms, estimator_key, file_digest, memory_cache
 from ._config import get_config
-from ._input import MAX_SAMPLE, as_waveforms, check_audio_file, is_path_list, path_list
+from ._input import as_waveforms, check_audio_file, is_path_list, path_list, sample_problem
 from .exceptions import AudioError
 
 __all__ = ["load_audio", "AudioLoader"]
@@ -131,13 +131,9 @@ def check_samples(y, path):
     AudioError
         A sample is NaN or infinite, or larger than any audio sample.
     """
-    peak = float(np.max(np.abs(y))) if y.size else 0.0  # NaN if any sample is NaN
-    if not np.isfinite(peak):
-        raise AudioError("file holds NaN or infinite samples", path)
-    if peak > MAX_SAMPLE:
-        raise AudioError(
-            f"file holds samples as large as {peak:.3g}, beyond ±{MAX_SAMPLE:.0e}: not audio "
-            "(audio samples are near ±1; features of such samples overflow float32)", path)
+    problem = sample_problem(y)
+    if problem is not None:
+        raise AudioError(f"file {problem}", path)
 
 
 def _mix_down(channels, path):

@@ -22,6 +22,7 @@ from numbers import Real
 
 import mir_eval
 import numpy as np
+import pandas as pd
 from sklearn.metrics import average_precision_score, make_scorer, roc_auc_score
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
@@ -59,10 +60,10 @@ def _parse_key(label):
 
     Whole numbers 0-23 index ``KEY_NAMES`` (what :class:`~sklearn_music.KeyEstimator`
     predicts when fitted with them). An unknown key is "X" (mir_eval's), -1 (Lerch's
-    annotations), or a missing value: None (``load_gtzan``'s key of a clip without one) or
-    NaN (pandas' missing value).
+    annotations), or a missing value: None (``load_gtzan``'s key of a clip without one),
+    NaN or ``pd.NA`` (pandas' missing values).
     """
-    if label is None or (isinstance(label, Real) and np.isnan(label)):
+    if label is None or label is pd.NA or (isinstance(label, Real) and np.isnan(label)):
         return None, None
     if isinstance(label, Real) and not isinstance(label, bool) and float(label).is_integer():
         if not -1 <= label <= 23:

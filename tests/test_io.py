@@ -136,6 +136,20 @@ def test_a_column_of_paths_as_an_array_is_a_list_of_paths(tmp_path):
                                   AudioLoader(sr=8000).fit_transform(paths))
 
 
+def test_a_table_of_several_columns_is_waveforms_or_a_clear_error(tmp_path):
+    # Iterating a DataFrame gives its column labels, which were taken for paths
+    # ("path: no such file").
+    import pandas as pd
+
+    path = _write(tmp_path / "a.wav", np.sin(np.arange(8000) / 3.0), 8000)
+    with pytest.raises(ValueError, match=r"X is a table of 2 columns \['path', 'year'\]"):
+        AudioLoader(sr=8000).fit_transform(pd.DataFrame({"path": [path], "year": [1990]}))
+    waves = pd.DataFrame(np.sin(np.arange(1600) / 3.0).reshape(2, 800),
+                         columns=[f"s{i}" for i in range(800)])
+    np.testing.assert_allclose(AudioLoader(sr=8000).fit_transform(waves), waves.to_numpy(),
+                               rtol=1e-6)
+
+
 def test_loud_and_unscaled_float_files_still_load(tmp_path):
     """A float file peaking at 3, or holding int32 PCM values unscaled, is audio."""
     for peak in (3.0, 2.0**31):

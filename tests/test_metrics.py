@@ -4,6 +4,7 @@ import itertools
 
 import mir_eval
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_multilabel_classification
@@ -72,7 +73,7 @@ def test_mirex_key_score_takes_key_indices():
 
 def test_mirex_key_score_reads_missing_keys_as_unknown():
     # load_gtzan gives None for a clip without a key annotation; pandas gives NaN.
-    for missing in (None, np.nan):
+    for missing in (None, np.nan, pd.NA):
         assert mirex_key_score([missing, "C major"], ["X", "C major"]) == 1.0
         assert mirex_key_score([missing], ["C major"]) == mir_eval.key.weighted_score(
             "X", "C major")
