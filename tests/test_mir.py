@@ -295,6 +295,14 @@ def test_predict_beats_leaves_out_hiss_before_and_a_fade_after_the_music():
     assert mir_eval.beat.f_measure(reference, beats) >= 0.9
 
 
+def test_predict_beats_leaves_out_hiss_longer_than_the_music():
+    # Against the median beat, a lead-in longer than the music kept its beats.
+    rng = np.random.default_rng(1)
+    hiss = 1e-3 * rng.standard_normal(8 * SR).astype(np.float32)
+    (beats,) = TempoEstimator().predict_beats([np.concatenate([hiss, clicks(120.0, 6.0)])])
+    assert beats.min() > 7.9
+
+
 def test_clips_shorter_than_two_beats_get_the_prior_tempo_and_beats_inside_them():
     # A 250 ms clip had a tempo of 247 BPM, and a 50 ms one a beat at 70 ms, after its end.
     clips = [clicks(120.0, seconds=0.25), clicks(120.0, seconds=0.05), clicks(120.0, 6.0)]
