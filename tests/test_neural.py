@@ -846,3 +846,19 @@ def test_tagger_class_weight_balanced_weighs_each_tags_positives_and_negatives()
     np.testing.assert_allclose(tagger.class_weight_[0], [20 / 32, 20 / 8])
     with pytest.raises(ValueError, match="class_weight"):
         CNNTagger("simple", class_weight={0: 2.0}, **FAST).fit(X, Y)
+
+
+def test_weighted_soft_targets_are_averaged_over_the_weights_as_hard_ones():
+    # Mixup's probability targets under class weights: PyTorch divides by the number of
+    # clips, not by their weights, so the training loss grew with the weights' mean.
+    X, y = imbalanced_clips()
+    model = CNNClassifier("simple", augment=False, class_weight={"guitar": 50.0}, **FAST)
+    model.fit(X, y)
+    logits = torch.randn(6, 2)
+    labels = torch.tensor([0, 0, 0, 1, 0, 1])
+    one_hot = nn.functional.one_hot(labels, 2).to(torch.float32)
+    with model._on_device(model.device_):  # as in fit
+        hard = model.get_loss(logits, labels)
+        torch.testing.assert_close(model.get_loss(logits, one_hot), hard)
+    expected = nn.functional.cross_entropy(logits, labels, weight=torch.tensor([1.0, 50.0]))
+    torch.testing.assert_close(hard, expected)
