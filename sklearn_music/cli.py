@@ -132,7 +132,6 @@ def cmd_train(args):
     import tempfile
 
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.svm import SVC
 
     from ._atomic import check_file_path
     from .persistence import save_model
@@ -148,7 +147,7 @@ def cmd_train(args):
         if args.model == "svm":
             model = make_classical_pipeline(sr=args.sr, duration=args.duration,
                                             n_jobs=args.n_jobs, memory=cache,
-                                            estimator=SVC(C=10.0, class_weight=class_weight))
+                                            class_weight=class_weight)
         else:
             model = make_cnn_pipeline(sr=args.sr, duration=args.duration, memory=cache,
                                       max_epochs=args.epochs, random_state=args.seed,

@@ -86,7 +86,7 @@ def make_feature_union(*, sr=22050, features=("mfcc", "chroma", "spectral", "tem
 
 def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chroma",
                             "spectral", "tempo"), stats=("mean", "std"), estimator=None,
-                            n_jobs=None, memory=None):
+                            class_weight="balanced", n_jobs=None, memory=None):
     """Audio files to labels: load, pooled features, standardise, classify.
 
     Parameters
@@ -96,7 +96,10 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
         Seconds of each file to use (cropped or padded); None uses whole files.
     features, stats : see :func:`make_feature_union`
     estimator : classifier, default=None
-        The last step; an RBF SVM (``C=10``, balanced class weights) by default.
+        The last step; an RBF SVM (``C=10``) by default.
+    class_weight : "balanced", dict or None, default="balanced"
+        The default SVM's ``class_weight``: "balanced" makes every class count alike,
+        however many clips it has. Ignored when ``estimator`` is given.
     n_jobs : int or None, default=None
         Files decoded and processed in parallel.
     memory : str, joblib.Memory or None, default=None
@@ -119,7 +122,7 @@ def make_classical_pipeline(*, sr=22050, duration=None, features=("mfcc", "chrom
     ['load', 'features', 'scale', 'clf']
     """
     if estimator is None:
-        estimator = SVC(C=10.0, class_weight="balanced")
+        estimator = SVC(C=10.0, class_weight=class_weight)
     return Pipeline([
         ("load", AudioLoader(sr=sr, duration=duration, n_jobs=n_jobs, cache=memory is not None)),
         ("features", make_feature_union(sr=sr, features=features, stats=stats, n_jobs=n_jobs,
