@@ -18,7 +18,7 @@
     cv = 5                         # folds; a fraction such as 0.2 is one stratified hold-out
     scoring = "f1_macro"
     seed = 0
-    drop = ["features__tempo__..."]   # default-space entries not to tune
+    drop = ["features__chroma__pooling__stats"]   # default-space entries not to tune
 
     [space]                        # entries replacing or adding to the default space
     clf__C = { low = 0.01, high = 1000.0, log = true }
