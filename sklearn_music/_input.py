@@ -51,12 +51,7 @@ def is_path_list(X):
     if sparse.issparse(X):
         return False
     if hasattr(X, "iloc") and X.ndim == 2 and X.shape[1] > 1:
-        if all(dtype.kind in "biuf" for dtype in X.dtypes):
-            return False  # a table of waveforms, one per row
-        raise ValueError(
-            f"X is a table of {X.shape[1]} columns {list(X.columns)[:5]}: give the column "
-            "of audio paths alone (X['path']), or select it with a ColumnTransformer"
-        )
+        return False  # a table: waveforms, one per row (its column labels are no paths)
     X = _one_column(X)
     if isinstance(X, np.ndarray):
         return X.ndim == 1 and X.dtype.kind in "OUS" and X.size > 0 and all(map(_is_path, X))
@@ -164,6 +159,14 @@ def as_waveforms(X, *, sr, n_jobs=None):
     if is_path_list(X):
         loaded = Parallel(n_jobs=n_jobs)(delayed(load_audio)(p, sr=sr) for p in path_list(X))
         return [y for y, _ in loaded]
+    if hasattr(X, "dtypes") and getattr(X, "ndim", 1) == 2 and not all(
+        dtype.kind in "biuf" for dtype in X.dtypes
+    ):
+        raise ValueError(
+            f"X is a table of {X.shape[1]} columns {list(X.columns)[:5]}, not all of them "
+            "samples: give the column of audio paths alone (X['path']), or select it with "
+            "a ColumnTransformer"
+        )
     if _is_ragged(X):
         waves = [_check_clip(item, i) for i, item in enumerate(X)]
         if not waves:

@@ -142,7 +142,8 @@ def test_a_table_of_several_columns_is_waveforms_or_a_clear_error(tmp_path):
     import pandas as pd
 
     path = _write(tmp_path / "a.wav", np.sin(np.arange(8000) / 3.0), 8000)
-    with pytest.raises(ValueError, match=r"X is a table of 2 columns \['path', 'year'\]"):
+    with pytest.raises(ValueError, match=r"X is a table of 2 columns \['path', 'year'\], "
+                                         "not all of them samples"):
         AudioLoader(sr=8000).fit_transform(pd.DataFrame({"path": [path], "year": [1990]}))
     waves = pd.DataFrame(np.sin(np.arange(1600) / 3.0).reshape(2, 800),
                          columns=[f"s{i}" for i in range(800)])

@@ -631,3 +631,13 @@ model = "best.joblib"
 def test_bad_configs_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):
         load_config(_write(tmp_path / "bad.toml", text))
+
+
+def test_a_table_with_a_path_column_counts_whole_in_the_fingerprint():
+    # A table's column labels were taken for a list of paths: its first column alone
+    # counted (other metadata, same digest), and now the check raised on such tables.
+    from sklearn_music.tuning.fingerprint import _data
+
+    one = pd.DataFrame({"path": ["a.wav", "b.wav"], "year": [1990, 2000]})
+    other = one.assign(year=[1990, 2001])
+    assert _data(one) == _data(one.copy()) and _data(one) != _data(other)
