@@ -15,7 +15,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-__all__ = ["Periodicity", "onset_envelopes", "periodicity", "tempo_grid"]
+__all__ = ["Periodicity", "analysis_window", "onset_envelopes", "periodicity", "tempo_grid"]
 
 _BANDS = (0, 16, 48, 128)  # mel bands: kick and bass, low mids, the rest (snare, hi-hat)
 _STEPS_PER_OCTAVE = 120  # tempo grid resolution: 0.6 % a step, far below Acc1's 4 %
@@ -26,6 +26,11 @@ _MIN_SAMPLES = 4096
 _N_PEAKS = 5  # salience peaks that seed the candidates
 _SAME_TEMPO = 0.03  # candidates closer than this (in octaves) are one
 _CAP = (99.5, 2.0)  # onset strength capped at twice this percentile of its band
+
+
+def analysis_window(sr):
+    """Samples of the onset envelopes' analysis window: 93 ms, 2048 at 22050 Hz."""
+    return 2 * int(round(1024 * sr / 22050))
 
 
 def onset_envelopes(y, *, sr, hop_length=256):
@@ -55,7 +60,7 @@ def onset_envelopes(y, *, sr, hop_length=256):
     y = np.asarray(y, dtype=np.float32)
     if y.size < _MIN_SAMPLES:
         y = np.pad(y, (0, _MIN_SAMPLES - y.size))
-    n_fft = 2 * int(round(1024 * sr / 22050))
+    n_fft = analysis_window(sr)
     S = librosa.power_to_db(
         librosa.feature.melspectrogram(
             y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=_BANDS[-1]

@@ -13,7 +13,8 @@ from sklearn.utils.validation import column_or_1d
 
 from ..metrics import tempo_accuracy1
 from ._clips import check_clips, warn_clips
-from ._periodicity import _SAME_TEMPO, onset_envelopes, periodicity, tempo_grid
+from ._periodicity import (_SAME_TEMPO, analysis_window, onset_envelopes, periodicity,
+                           tempo_grid)
 
 __all__ = ["TempoEstimator"]
 
@@ -303,8 +304,8 @@ class TempoEstimator(BaseEstimator):
 
     def _loudness(self, y):
         """RMS level in dB of the onset envelope's frames (the same window and hop)."""
-        n_fft = 2 * int(round(1024 * self.sr / 22050))
-        rms = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=self.hop_length)[0]
+        rms = librosa.feature.rms(y=y, frame_length=analysis_window(self.sr),
+                                  hop_length=self.hop_length)[0]
         return librosa.amplitude_to_db(rms, ref=1.0, top_db=None)
 
     def score(self, X, y):
