@@ -342,6 +342,21 @@ def test_fit_learns_which_metrical_level_is_annotated():
     assert tempo_accuracy1([66.0, 88.0], beat) == 1.0
 
 
+def test_fit_leaves_out_clips_without_a_tempo():
+    # A 0.2-s clip or a silent one has no periodicity to learn from: their candidates
+    # were taught to the classifier as if they had.
+    rng = np.random.default_rng(0)
+    slow = rng.uniform(60, 95, 10)
+    X = [clicks(b, seconds=6.0, offbeats=0.8, seed=i) for i, b in enumerate(slow)]
+    bad = [clicks(100.0, seconds=0.2), np.zeros(3 * SR, dtype=np.float32)]
+    with pytest.warns(UserWarning, match=r"2 of 12 clips are too short .* left out of fit"):
+        both = TempoEstimator().fit(X + bad, np.append(slow, [100.0, 90.0]))
+    alone = TempoEstimator().fit(X, slow)
+    assert both.n_labelled_ == alone.n_labelled_ == 10
+    test = [clicks(b, seconds=6.0, offbeats=0.8, seed=99) for b in (66.0, 88.0)]
+    np.testing.assert_array_equal(both.predict(test), alone.predict(test))
+
+
 def test_fit_without_usable_candidates_warns_and_keeps_the_prior():
     X = [clicks(100.0, seconds=6.0)]
     with pytest.warns(UserWarning, match="keeping the prior"):

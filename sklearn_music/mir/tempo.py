@@ -94,7 +94,8 @@ class TempoEstimator(BaseEstimator):
         The classifier that picks the tempo among candidates, or None when ``fit`` had no
         labels (or no usable ones) and the prior picks it.
     n_labelled_ : int
-        Labelled clips ``fit`` learned from (0 without labels).
+        Labelled clips ``fit`` learned from (0 without labels); clips too short to hold two
+        beats at ``max_bpm`` or without onsets are left out, with a warning.
 
     See Also
     --------
@@ -215,12 +216,18 @@ class TempoEstimator(BaseEstimator):
             raise ValueError(f"X holds {len(waves)} clips but y holds {len(y)} tempi")
         if not (np.all(np.isfinite(y)) and np.all(y > 0)):
             raise ValueError("reference tempi y must be positive finite numbers (BPM)")
+        analysed = self._analyse(waves)
+        short, silent = self._without_tempo(waves, analysed)
+        warn_clips(short | silent, "are too short to hold two beats at max_bpm or have no "
+                   "onsets", "they are left out of fit", stacklevel=3)  # fmt: skip
         features, hits = [], []
-        for (_, rhythm), tempo in zip(self._analyse(waves), y):
+        for (_, rhythm), tempo, usable in zip(analysed, y, ~(short | silent)):
+            if not usable:
+                continue
             candidates, candidate_features = self._candidates(rhythm)
             features.append(candidate_features)
             hits.append(np.abs(candidates - tempo) <= _HIT * tempo)
-        hits = np.concatenate(hits)
+        hits = np.concatenate(hits) if hits else np.zeros(0, dtype=bool)
         if hits.all() or not hits.any():
             warnings.warn(
                 "no clip offers both a right and a wrong candidate tempo (are the reference "
@@ -234,7 +241,7 @@ class TempoEstimator(BaseEstimator):
             random_state=self.random_state,
         )  # fmt: skip
         self.candidate_classifier_ = classifier.fit(np.vstack(features), hits)
-        self.n_labelled_ = len(y)
+        self.n_labelled_ = len(features)
         return self
 
     def predict(self, X):
@@ -253,8 +260,7 @@ class TempoEstimator(BaseEstimator):
         self._check_params()
         waves = check_clips(self, X)
         analysed = self._analyse(waves)
-        short = np.array([len(y) < self._min_samples() for y in waves], dtype=bool)
-        silent = np.array([not envelopes.any() for envelopes, _ in analysed], dtype=bool)
+        short, silent = self._without_tempo(waves, analysed)
         warn_clips(short, f"last less than two beats at max_bpm={self.max_bpm:g} "
                    f"({self._min_samples() / self.sr:.2f} s)",
                    f"too short to hold a tempo; their tempo is prior_bpm={self.prior_bpm:g}",
@@ -268,6 +274,12 @@ class TempoEstimator(BaseEstimator):
     def _min_samples(self):
         """Samples of two beats at ``max_bpm``: shorter clips cannot show a period."""
         return 2 * 60.0 / self.max_bpm * self.sr
+
+    def _without_tempo(self, waves, analysed):
+        """Flags of the clips that hold no tempo: too short for it, or without onsets."""
+        short = np.array([len(y) < self._min_samples() for y in waves], dtype=bool)
+        silent = np.array([not envelopes.any() for envelopes, _ in analysed], dtype=bool)
+        return short, silent
 
     def predict_beats(self, X):
         """Beat times of each clip, tracked by dynamic programming at the estimated tempo.
